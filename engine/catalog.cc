@@ -1,0 +1,20 @@
+#include "engine/catalog.h"
+
+namespace credlist {
+
+Catalog::Catalog() : current_(SnapshotBuilder().Build(Today())) {}
+
+void Catalog::Publish(std::shared_ptr<const Snapshot> snapshot) {
+  {
+    std::lock_guard lock(mu_);
+    current_ = std::move(snapshot);
+  }
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
+std::shared_ptr<const Snapshot> Catalog::Current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+}  // namespace credlist
