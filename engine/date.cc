@@ -70,6 +70,7 @@ std::string FormatDate(Day day) {
 }
 
 Day AddMonths(Day day, int months) {
+  if (day == kNoDay || day == kForever) return day;  // no date: nothing to count from
   const CivilDate c = CivilFromDay(day);
   const int total = c.year * 12 + (c.month - 1) + months;
   const int y = total / 12, m = total % 12 + 1;

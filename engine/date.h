@@ -33,7 +33,7 @@ std::optional<Day> ParseIsoDate(std::string_view text);
 std::string FormatDate(Day day);
 
 // The same calendar day `months` later; the last day of the month when it has fewer days
-// (2024-01-31 + 1 month = 2024-02-29).
+// (2024-01-31 + 1 month = 2024-02-29). kNoDay and kForever are returned as they are.
 Day AddMonths(Day day, int months);
 
 // Today in Asia/Shanghai.

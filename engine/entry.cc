@@ -10,9 +10,14 @@ constexpr std::array<std::string_view, 3> kSubjectNames = {"legal_person", "natu
                                                            "other_org"};
 constexpr std::array<std::string_view, 7> kStateNames = {
     "submitted", "rejected", "publicity", "under_review", "in_force", "cancelled", "exited"};
-constexpr std::array<std::string_view, 8> kExitNames = {
-    "",         "objection_upheld", "expired",  "standard_changed", "listed_black_or_watch",
-    "improper_use", "repaired",     "law_specific"};
+constexpr std::array<std::string_view, 8> kExitNames = {"",
+                                                        "objection_upheld",
+                                                        "expired",
+                                                        "standard_changed",
+                                                        "listed_black_or_watch",
+                                                        "improper_use",
+                                                        "repaired",
+                                                        "law_specific"};
 
 template <typename E, size_t N>
 std::optional<E> Find(const std::array<std::string_view, N>& names, std::string_view s) {
@@ -57,7 +62,8 @@ std::string MemorandumId(int index) {
   for (const Range& r : kRanges) {
     if (index >= r.base && index < r.base + r.count) {
       const int n = index - r.base + 1;
-      return std::string{r.prefix, static_cast<char>('0' + n / 10), static_cast<char>('0' + n % 10)};
+      return std::string{r.prefix, static_cast<char>('0' + n / 10),
+                         static_cast<char>('0' + n % 10)};
     }
   }
   return "";

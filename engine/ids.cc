@@ -69,9 +69,7 @@ Key PackIdNumber(std::string_view s18) {
   return Key{TypeBits(KeyType::kIdNumber), DigitsValue(s18.substr(0, 17)) * 11 + check};
 }
 
-Key PackRegNo(std::string_view s15) {
-  return Key{TypeBits(KeyType::kRegNo), DigitsValue(s15)};
-}
+Key PackRegNo(std::string_view s15) { return Key{TypeBits(KeyType::kRegNo), DigitsValue(s15)}; }
 
 }  // namespace
 
@@ -93,9 +91,11 @@ size_t KeyHash::operator()(const Key& k) const noexcept {
   return static_cast<size_t>(XXH3_64bits(&k, sizeof k));
 }
 
-std::string NormalizeIdentifier(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
+namespace {
+
+// Appends the normalised form of raw to *out (an std::string or a FixedBuffer).
+template <typename Out>
+void NormalizeTo(std::string_view raw, Out* out) {
   for (size_t i = 0; i < raw.size();) {
     const auto c = static_cast<unsigned char>(raw[i]);
     // Full-width ASCII U+FF01..U+FF5E is EF BC 81..BF and EF BD 80..9E in UTF-8.
@@ -106,7 +106,7 @@ std::string NormalizeIdentifier(std::string_view raw) {
         const int cp = ((b1 & 0x3F) << 6 | (b2 & 0x3F)) + 0xF000;  // U+FF01..U+FF5E
         char half = static_cast<char>(cp - 0xFF01 + 0x21);
         if (half >= 'a' && half <= 'z') half = static_cast<char>(half - 'a' + 'A');
-        out.push_back(half);
+        out->push_back(half);
         i += 3;
         continue;
       }
@@ -120,9 +120,37 @@ std::string NormalizeIdentifier(std::string_view raw) {
       ++i;
       continue;
     }
-    out.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : static_cast<char>(c));
+    out->push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : static_cast<char>(c));
     ++i;
   }
+}
+
+// The normalised text of an identifier without a heap allocation: identifiers are short, so
+// the text lives in an inline buffer unless the input is unusually long.
+class Normalized {
+ public:
+  explicit Normalized(std::string_view raw) {
+    if (raw.size() <= sizeof buf_) {
+      NormalizeTo(raw, this);
+    } else {
+      NormalizeTo(raw, &long_);
+    }
+  }
+  std::string_view view() const { return long_.empty() ? std::string_view(buf_, n_) : long_; }
+  void push_back(char c) { buf_[n_++] = c; }  // never more bytes out than in
+
+ private:
+  char buf_[48];
+  size_t n_ = 0;
+  std::string long_;
+};
+
+}  // namespace
+
+std::string NormalizeIdentifier(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  NormalizeTo(raw, &out);
   return out;
 }
 
@@ -164,26 +192,34 @@ char RegNoCheckDigit(std::string_view first14) {
 }
 
 Result<Key> ParseUscc(std::string_view raw, std::string_view field) {
-  const std::string s = NormalizeIdentifier(raw);
-  const std::string f(field);
+  const Normalized norm(raw);
+  const std::string_view s = norm.view();
+  const std::string_view f = field;
   if (s.size() != 18)
-    return Status::Invalid(f, "USCC " + Quoted(s) + " must have 18 characters, has " +
-                                  std::to_string(s.size()));
+    return Status::Invalid(
+        f, "USCC " + Quoted(s) + " must have 18 characters, has " + std::to_string(s.size()));
   for (size_t i = 0; i < 18; ++i)
-    if (UsccValue(s[i]) < 0)
-      return Status::Invalid(f, "USCC " + Quoted(s) + " has '" + s[i] + "' at position " +
+    if (UsccValue(s[i]) < 0) {
+      // One byte of a multi-byte character is not text: naming it would put invalid UTF-8
+      // into the error (and into the JSON that carries it).
+      const std::string what = static_cast<unsigned char>(s[i]) < 0x80
+                                   ? "'" + std::string(1, s[i]) + "'"
+                                   : std::string("a non-ASCII character");
+      return Status::Invalid(f, "USCC " + Quoted(s) + " has " + what + " at position " +
                                     std::to_string(i + 1) +
                                     " (allowed: 0-9 and A-Z without I, O, S, V, Z)");
+    }
   const char want = UsccCheckChar(std::string_view(s).substr(0, 17));
   if (s[17] != want)
-    return Status::Invalid(f, "USCC " + Quoted(s) + " fails its check: the 18th character should be " +
-                                  want);
+    return Status::Invalid(
+        f, "USCC " + Quoted(s) + " fails its check: the 18th character should be " + want);
   const char org_want = OrgCodeCheckChar(std::string_view(s).substr(8, 8));
   if (s[16] != org_want)
-    return Status::Invalid(f, "USCC " + Quoted(s) +
-                                  " has an organisation code (positions 9-17) that fails its check: "
-                                  "the 17th character should be " +
-                                  org_want);
+    return Status::Invalid(f,
+                           "USCC " + Quoted(s) +
+                               " has an organisation code (positions 9-17) that fails its check: "
+                               "the 17th character should be " +
+                               org_want);
   Key k;
   // 18 x 5 bits: the first 6 characters in hi, the last 12 in lo (60 bits).
   for (size_t i = 0; i < 6; ++i) k.hi = k.hi << 5 | static_cast<uint64_t>(UsccValue(s[i]));
@@ -193,16 +229,19 @@ Result<Key> ParseUscc(std::string_view raw, std::string_view field) {
 }
 
 Result<Key> ParseIdNumber(std::string_view raw, std::string_view field) {
-  const std::string s = NormalizeIdentifier(raw);
-  const std::string f(field);
+  const Normalized norm(raw);
+  const std::string_view s = norm.view();
+  const std::string_view f = field;
   if (s.size() == 15) {
     if (!AllDigits(s)) return Status::Invalid(f, "ID number " + Quoted(s) + " must be 15 digits");
     if (!OldIdNumberShape(s))
-      return Status::Invalid(f, "ID number " + Quoted(s) + ": digits 7-12 are not a real birth date");
+      return Status::Invalid(f,
+                             "ID number " + Quoted(s) + ": digits 7-12 are not a real birth date");
     return PackIdNumber(ConvertOldIdNumber(s));
   }
   if (s.size() != 18)
-    return Status::Invalid(f, "ID number " + Quoted(s) + " must have 18 characters (or 15 digits), has " +
+    return Status::Invalid(f, "ID number " + Quoted(s) +
+                                  " must have 18 characters (or 15 digits), has " +
                                   std::to_string(s.size()));
   const std::string problem = IdNumber18Problem(s);
   if (!problem.empty()) return Status::Invalid(f, "ID number " + Quoted(s) + ": " + problem);
@@ -210,54 +249,49 @@ Result<Key> ParseIdNumber(std::string_view raw, std::string_view field) {
 }
 
 Result<Key> ParseRegNo(std::string_view raw, std::string_view field) {
-  const std::string s = NormalizeIdentifier(raw);
-  const std::string f(field);
+  const Normalized norm(raw);
+  const std::string_view s = norm.view();
+  const std::string_view f = field;
   if (s.size() != 15 || !AllDigits(s))
     return Status::Invalid(f, "工商注册号 " + Quoted(s) + " must be 15 digits");
   const char want = RegNoCheckDigit(std::string_view(s).substr(0, 14));
   if (s[14] != want)
-    return Status::Invalid(f, "工商注册号 " + Quoted(s) + " fails its check: the 15th digit should be " +
-                                  want);
+    return Status::Invalid(
+        f, "工商注册号 " + Quoted(s) + " fails its check: the 15th digit should be " + want);
   return PackRegNo(s);
 }
 
 Result<LookupKey> ParseLookupKey(std::string_view raw, std::string_view field) {
-  const std::string s = NormalizeIdentifier(raw);
-  const std::string f(field);
+  const Normalized norm(raw);
+  const std::string_view s = norm.view();
+  const std::string_view f = field;
   LookupKey out;
   if (s.empty()) return Status::Invalid(f, "is empty");
   if (s.size() == 18) {
-    // An 18-character key is an ID number when its first 17 characters are digits and its
-    // birth date is real; otherwise a USCC (USCCs of legal persons start with a letter or 1-9
-    // and almost never hold a birth date at 7-14).
-    if (AllDigits(s.substr(0, 17)) && HasBirthDate(s.substr(6, 8)) &&
-        (AllDigits(s.substr(17)) || s[17] == 'X')) {
-      if (IdNumber18Problem(s).empty()) {
-        out.keys[out.count++] = PackIdNumber(s);
-        return out;
-      }
-      // Not a valid ID number: it may still be a valid USCC.
-      auto uscc = ParseUscc(s, field);
-      if (uscc.ok()) {
-        out.keys[out.count++] = *uscc;
-        return out;
-      }
-      return Status::Invalid(f, "ID number " + Quoted(s) + ": " + IdNumber18Problem(s));
-    }
+    // An 18-character key is an ID number when its first 17 characters are digits, its birth
+    // date is real and its check holds, and a USCC when the USCC checks hold. Both readings
+    // can hold at once (an all-digit USCC whose division ends in 19 or 20 and whose
+    // organisation code starts with a date: 911101199001012379), and then both are looked up,
+    // as for a 15-digit key: taking only one would make the other subject a silent miss.
+    const bool id_shape = AllDigits(s.substr(0, 17)) && HasBirthDate(s.substr(6, 8)) &&
+                          (AllDigits(s.substr(17)) || s[17] == 'X');
+    if (id_shape && IdNumber18Problem(s).empty()) out.keys[out.count++] = PackIdNumber(s);
     auto uscc = ParseUscc(s, field);
-    if (!uscc.ok()) return uscc.status();
-    out.keys[out.count++] = *uscc;
-    return out;
+    if (uscc.ok()) out.keys[out.count++] = *uscc;
+    if (out.count > 0) return out;
+    if (id_shape) return Status::Invalid(f, "ID number " + Quoted(s) + ": " + IdNumber18Problem(s));
+    return uscc.status();
   }
   if (s.size() == 15) {
     if (!AllDigits(s)) return Status::Invalid(f, Quoted(s) + ": a 15-character key must be digits");
     if (OldIdNumberShape(s)) out.keys[out.count++] = PackIdNumber(ConvertOldIdNumber(s));
     if (RegNoHolds(s)) out.keys[out.count++] = PackRegNo(s);
     if (out.count == 0)
-      return Status::Invalid(f, Quoted(s) +
-                                    " is neither an old ID number (digits 7-12 are not a date) nor a "
-                                    "工商注册号 (the 15th digit should be " +
-                                    RegNoCheckDigit(std::string_view(s).substr(0, 14)) + ")");
+      return Status::Invalid(f,
+                             Quoted(s) +
+                                 " is neither an old ID number (digits 7-12 are not a date) nor a "
+                                 "工商注册号 (the 15th digit should be " +
+                                 RegNoCheckDigit(std::string_view(s).substr(0, 14)) + ")");
     return out;
   }
   return Status::Invalid(f, Quoted(s) + " has " + std::to_string(s.size()) +

@@ -52,7 +52,7 @@ Result<Key> ParseRegNo(std::string_view raw, std::string_view field = "reg_no");
 
 // The readings of a lookup key (API.md): an 18-char key is a USCC or an ID number; a 15-digit
 // key is an old ID number when digits 7-12 are a date and a 工商注册号 when its check digit
-// holds, and both when both hold.
+// holds. Either way, both readings when both hold (the ID number first).
 struct LookupKey {
   Key keys[2];
   int count = 0;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -42,7 +43,9 @@ class JsonWriter {
     out_->append(buf, r.ptr);
     return *this;
   }
+  // NaN and infinities have no JSON form (RFC 8259 §6): they are written as null.
   JsonWriter& Double(double v) {
+    if (!std::isfinite(v)) return Null();
     Comma();
     char buf[32];
     auto r = std::to_chars(buf, buf + sizeof buf, v);

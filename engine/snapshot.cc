@@ -127,7 +127,8 @@ uint32_t SnapshotBuilder::Intern(std::string_view s) {
 void SnapshotBuilder::Add(const Entry& e) {
   EntryRecord r{};
   r.entry_id = snap_->arena_.Add(e.entry_id);
-  r.name = e.subject_type == SubjectType::kNaturalPerson ? Intern(e.name) : snap_->arena_.Add(e.name);
+  r.name =
+      e.subject_type == SubjectType::kNaturalPerson ? Intern(e.name) : snap_->arena_.Add(e.name);
   r.category = Intern(e.category);
   r.legal_rep = Intern(e.legal_rep);
   r.conduct = Intern(e.conduct);
@@ -197,6 +198,11 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build(Day today) {
     size_t j = i;
     PostingRun run{static_cast<uint32_t>(s.postings_.size()), 0, 0};
     bool red = false, black = false;
+    // The USCC and the ID number shared by every counting red or black entry of this key
+    // (empty / 0 when they differ or are absent).
+    bool first_counting = true;
+    Key shared_uscc;
+    uint64_t shared_id = 0;
     for (; j < pairs.size() && pairs[j].key == pairs[i].key; ++j) {
       const uint32_t p = pairs[j].posting;
       if (run.subject + run.related == UINT16_MAX) continue;  // see PostingRun
@@ -208,13 +214,29 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build(Day today) {
       ++run.subject;
       s.postings_.push_back(p);
       const EntryRecord& r = s.records_[p];
-      if (CountsOn(r.state, r.in_force_on, r.exited_on, r.valid_from, r.valid_until, today)) {
+      if (r.list != ListKind::kWatch &&
+          CountsOn(r.state, r.in_force_on, r.exited_on, r.valid_from, r.valid_until, today)) {
         red |= r.list == ListKind::kRed;
         black |= r.list == ListKind::kBlack;
+        if (first_counting) {
+          shared_uscc = r.uscc;
+          shared_id = r.id_number;
+          first_counting = false;
+        } else {
+          if (!(r.uscc == shared_uscc)) shared_uscc = Key{};
+          if (r.id_number != shared_id) shared_id = 0;
+        }
       }
     }
-    // A subject's identifiers all name it; count a conflict once, by its first key type.
-    if (red && black && pairs[i].key.type() != KeyType::kRegNo) ++s.conflicts_;
+    // A subject's identifiers all name it; count a conflict once, at the strongest key that
+    // holds all its counting entries (USCC, then ID number, then 工商注册号): a key whose
+    // counting entries all share one USCC (or, for a 工商注册号, one ID number) leaves the
+    // count to that key, which sees the same red and black entries. A subject known only by
+    // its 工商注册号 is counted there.
+    const KeyType type = pairs[i].key.type();
+    const bool counted_at_uscc = type != KeyType::kUscc && !shared_uscc.empty();
+    const bool counted_at_id = type == KeyType::kRegNo && shared_id != 0;
+    if (red && black && !counted_at_uscc && !counted_at_id) ++s.conflicts_;
     s.keys_.emplace(pairs[i].key, run);
     i = j;
   }

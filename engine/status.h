@@ -14,21 +14,21 @@ namespace credlist {
 
 enum class StatusCode {
   kOk,
-  kInvalidArgument,  // bad input: 400, a rejected row
-  kNotFound,         // 404
-  kConflict,         // a transition not allowed from the current state: 409
-  kUnauthenticated,  // 401
+  kInvalidArgument,   // bad input: 400, a rejected row
+  kNotFound,          // 404
+  kConflict,          // a transition not allowed from the current state: 409
+  kUnauthenticated,   // 401
   kPermissionDenied,  // 403
-  kTooLarge,         // 413
-  kIoError,          // the store or a file failed: 500
+  kTooLarge,          // 413
+  kIoError,           // the store or a file failed: 500
 };
 
 class Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status Invalid(std::string field, std::string reason) {
-    return Status(StatusCode::kInvalidArgument, std::move(field), std::move(reason));
+  static Status Invalid(std::string_view field, std::string reason) {
+    return Status(StatusCode::kInvalidArgument, std::string(field), std::move(reason));
   }
   static Status NotFound(std::string reason) {
     return Status(StatusCode::kNotFound, "", std::move(reason));
@@ -36,7 +36,9 @@ class Status {
   static Status Conflict(std::string reason) {
     return Status(StatusCode::kConflict, "", std::move(reason));
   }
-  static Status Io(std::string reason) { return Status(StatusCode::kIoError, "", std::move(reason)); }
+  static Status Io(std::string reason) {
+    return Status(StatusCode::kIoError, "", std::move(reason));
+  }
   static Status Make(StatusCode code, std::string field, std::string reason) {
     return Status(code, std::move(field), std::move(reason));
   }
@@ -60,7 +62,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }

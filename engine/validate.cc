@@ -12,7 +12,8 @@ Status ParseDateField(std::string_view text, const char* field, Day* out) {
   if (text.empty()) return Status::Ok();
   auto d = ParseIsoDate(text);
   if (!d)
-    return Status::Invalid(field, "'" + std::string(text) + "' is not a date of the form YYYY-MM-DD");
+    return Status::Invalid(field,
+                           "'" + std::string(text) + "' is not a date of the form YYYY-MM-DD");
   *out = *d;
   return Status::Ok();
 }
@@ -22,11 +23,11 @@ Status ParseDateField(std::string_view text, const char* field, Day* out) {
 std::string DerivedEntryId(const EntryFields& f) {
   XXH3_state_t* st = XXH3_createState();
   XXH3_64bits_reset(st);
-  const std::string_view parts[] = {f.list,       f.category,   f.subject_type, f.name,
-                                    f.uscc,       f.reg_no,     f.id_type,      f.id_number,
-                                    f.legal_rep,  f.legal_rep_id_number, f.conduct, f.outcome,
-                                    f.department, f.basis,      f.decided_on,   f.valid_from,
-                                    f.valid_until};
+  const std::string_view parts[] = {
+      f.list,       f.category,   f.subject_type, f.name,      f.uscc,
+      f.reg_no,     f.id_type,    f.id_number,    f.legal_rep, f.legal_rep_id_number,
+      f.conduct,    f.outcome,    f.department,   f.basis,     f.decided_on,
+      f.valid_from, f.valid_until};
   for (std::string_view p : parts) {
     XXH3_64bits_update(st, p.data(), p.size());
     XXH3_64bits_update(st, "\x1f", 1);
@@ -42,7 +43,8 @@ Result<Entry> MakeEntry(const EntryFields& f) {
   Entry e;
   if (f.list.empty()) return Status::Invalid("list", "is required (red, black or watch)");
   auto list = ParseListKind(f.list);
-  if (!list) return Status::Invalid("list", "'" + std::string(f.list) + "' is not red, black or watch");
+  if (!list)
+    return Status::Invalid("list", "'" + std::string(f.list) + "' is not red, black or watch");
   e.list = *list;
 
   if (f.name.empty()) return Status::Invalid("name", "is required");
@@ -80,8 +82,9 @@ Result<Entry> MakeEntry(const EntryFields& f) {
   } else {
     auto t = ParseSubjectType(f.subject_type);
     if (!t)
-      return Status::Invalid("subject_type", "'" + std::string(f.subject_type) +
-                                                 "' is not legal_person, natural_person or other_org");
+      return Status::Invalid(
+          "subject_type",
+          "'" + std::string(f.subject_type) + "' is not legal_person, natural_person or other_org");
     e.subject_type = *t;
   }
   if (e.subject_type == SubjectType::kNaturalPerson && e.id_number.empty())
@@ -101,13 +104,15 @@ Result<Entry> MakeEntry(const EntryFields& f) {
   if (e.valid_from == kNoDay) e.valid_from = e.decided_on;
   e.valid_until = until == kNoDay ? kForever : until;
   if (e.valid_from != kNoDay && e.valid_until <= e.valid_from)
-    return Status::Invalid("valid_until", "must be after valid_from (" + FormatDate(e.valid_from) + ")");
+    return Status::Invalid("valid_until",
+                           "must be after valid_from (" + FormatDate(e.valid_from) + ")");
 
   for (std::string_view m : f.memoranda) {
     auto idx = ParseMemorandumId(m);
     if (!idx)
-      return Status::Invalid("memoranda", "'" + std::string(m) +
-                                              "' is not a memorandum id (P01-P43, R01-R05, J01-J03)");
+      return Status::Invalid(
+          "memoranda",
+          "'" + std::string(m) + "' is not a memorandum id (P01-P43, R01-R05, J01-J03)");
     e.memoranda |= uint64_t{1} << *idx;
   }
 
@@ -118,7 +123,9 @@ Result<Entry> MakeEntry(const EntryFields& f) {
   }
   if (!f.exit_reason.empty()) {
     auto r = ParseExitReason(f.exit_reason);
-    if (!r) return Status::Invalid("exit_reason", "'" + std::string(f.exit_reason) + "' is not an exit reason");
+    if (!r)
+      return Status::Invalid("exit_reason",
+                             "'" + std::string(f.exit_reason) + "' is not an exit reason");
     e.exit_reason = *r;
   }
   if (e.state == State::kExited && e.exit_reason == ExitReason::kNone)

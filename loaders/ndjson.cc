@@ -1,1 +1,430 @@
-// placeholder
+#include "loaders/ndjson.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <simdjson.h>
+#include <cstring>
+#include <memory>
+
+#include "engine/validate.h"
+#include "loaders/encoding.h"
+
+namespace credlist {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
+constexpr size_t kBlockBytes = size_t{1} << 20;         // a file is read this much at a time
+constexpr uint64_t kProgressBytes = uint64_t{4} << 20;  // progress is reported this often
+
+// The EntryFields slot a JSON key fills; nullptr for an unknown key. memoranda is apart.
+std::string_view* Slot(EntryFields& f, std::string_view k) {
+  switch (k.size()) {
+    case 4:
+      if (k == "list") return &f.list;
+      if (k == "name") return &f.name;
+      if (k == "uscc") return &f.uscc;
+      break;
+    case 5:
+      if (k == "basis") return &f.basis;
+      if (k == "state") return &f.state;
+      break;
+    case 6:
+      if (k == "reg_no") return &f.reg_no;
+      break;
+    case 7:
+      if (k == "id_type") return &f.id_type;
+      if (k == "conduct") return &f.conduct;
+      if (k == "outcome") return &f.outcome;
+      break;
+    case 8:
+      if (k == "entry_id") return &f.entry_id;
+      if (k == "category") return &f.category;
+      break;
+    case 9:
+      if (k == "id_number") return &f.id_number;
+      if (k == "legal_rep") return &f.legal_rep;
+      break;
+    case 10:
+      if (k == "department") return &f.department;
+      if (k == "decided_on") return &f.decided_on;
+      if (k == "valid_from") return &f.valid_from;
+      break;
+    case 11:
+      if (k == "valid_until") return &f.valid_until;
+      if (k == "exit_reason") return &f.exit_reason;
+      break;
+    case 12:
+      if (k == "subject_type") return &f.subject_type;
+      break;
+    case 19:
+      if (k == "legal_rep_id_number") return &f.legal_rep_id_number;
+      break;
+  }
+  return nullptr;
+}
+
+const char* TypeName(od::json_type t) {
+  switch (t) {
+    case od::json_type::array:
+      return "an array";
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::boolean:
+      return "a boolean";
+    case od::json_type::null:
+      return "null";
+  }
+  return "a value";
+}
+
+// One line at a time: parse, fill EntryFields, MakeEntry, sink or report.
+class LineLoader {
+ public:
+  LineLoader(const LoadOptions& options, const EntrySink& sink, LoadReport* report)
+      : options_(options), sink_(sink), report_(report) {}
+
+  // `line` excludes its '\n'; `readable` bytes from line.data() on may be read (simdjson reads
+  // up to SIMDJSON_PADDING bytes past the end of a document).
+  void Line(std::string_view line, size_t readable, uint64_t number) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    size_t lead = 0;
+    while (lead < line.size() && (line[lead] == ' ' || line[lead] == '\t' || line[lead] == '\r'))
+      ++lead;
+    if (lead == line.size()) return;  // blank
+    ++report_->rows;
+    const char* data = line.data();
+    if (readable < line.size() + kPadding) {
+      padded_.assign(line);
+      padded_.append(kPadding, ' ');
+      data = padded_.data();
+      readable = padded_.size();
+    }
+    if (Status s = Parse(data, line.size(), readable); !s.ok()) {
+      report_->Reject(number, s.field(), s.reason());
+      return;
+    }
+    if (fields_.department.empty()) fields_.department = options_.department;
+    Result<Entry> entry = MakeEntry(fields_);
+    if (!entry.ok()) {
+      report_->Reject(number, entry.status().field(), entry.status().reason());
+      return;
+    }
+    sink_(std::move(*entry));
+    ++report_->loaded;
+  }
+
+ private:
+  // Malformed JSON: simdjson's reason, and the key under which it was found when known.
+  static Status JsonError(simdjson::error_code e, std::string_view key = {}) {
+    std::string reason = "not valid JSON";
+    if (!key.empty()) reason += " at \"" + std::string(key) + "\"";
+    reason += ": ";
+    switch (e) {
+      case simdjson::INCORRECT_TYPE:
+      case simdjson::N_ATOM_ERROR:
+      case simdjson::T_ATOM_ERROR:
+      case simdjson::F_ATOM_ERROR:
+      case simdjson::NUMBER_ERROR:
+        reason += "a malformed value (expected a string, number, true, false or null)";
+        break;
+      default:
+        reason += simdjson::error_message(e);
+    }
+    return Status::Invalid("json", std::move(reason));
+  }
+
+  void ResetFields() {
+    std::vector<std::string_view> memoranda = std::move(fields_.memoranda);
+    memoranda.clear();
+    fields_ = EntryFields{};
+    fields_.memoranda = std::move(memoranda);
+  }
+
+  Status Parse(const char* data, size_t len, size_t readable) {
+    ResetFields();
+    od::document doc;
+    if (auto e = parser_.iterate(data, len, readable).get(doc)) return JsonError(e);
+    od::object object;
+    if (auto e = doc.get_object().get(object)) {
+      if (e == simdjson::INCORRECT_TYPE)
+        return Status::Invalid("json", "not a JSON object (one object a line)");
+      return JsonError(e);
+    }
+    for (auto field_result : object) {
+      od::field field;
+      if (auto e = std::move(field_result).get(field)) return JsonError(e);
+      // The key as written when it has no escape (every key we know), without a copy.
+      const char* raw = field.key().raw();
+      const char* end = raw;
+      while (*end != '"' && *end != '\\') ++end;  // the closing quote is there: stage 1 checked
+      std::string_view key(raw, static_cast<size_t>(end - raw));
+      if (*end != '"' && (field.unescaped_key().get(key) != simdjson::SUCCESS))
+        return Status::Invalid("json", "not valid JSON: a malformed key");
+      od::value& value = field.value();
+      std::string_view* slot = Slot(fields_, key);
+      // The common case first: a known field holding a string.
+      if (slot) {
+        const simdjson::error_code e = value.get_string().get(*slot);
+        if (e == simdjson::SUCCESS) continue;
+        if (e != simdjson::INCORRECT_TYPE) return JsonError(e, key);
+        *slot = {};
+      }
+      od::json_type type;
+      if (auto e = value.type().get(type)) return JsonError(e, key);
+      if (type == od::json_type::null) {
+        bool is_null = false;
+        if (auto e = value.is_null().get(is_null); e || !is_null)
+          return JsonError(e ? e : simdjson::N_ATOM_ERROR, key);
+        if (key == "memoranda") fields_.memoranda.clear();
+        continue;
+      }
+      if (slot) {
+        return Status::Invalid(std::string(key),
+                               std::string("must be a string or null, not ") + TypeName(type));
+      } else if (key == "memoranda") {
+        if (Status s = Memoranda(value, type); !s.ok()) return s;
+      } else if (auto e = Validate(value, type)) {  // unknown keys: ignored, but valid JSON
+        return JsonError(e, key);
+      }
+    }
+    // One object a line: anything after it is an error, not a second record.
+    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+      return Status::Invalid("json", "more than one JSON value on the line");
+    return Status::Ok();
+  }
+
+  // Reads a value through, so that malformed JSON under an ignored key is still an error
+  // (On-Demand would otherwise skip it unchecked).
+  static simdjson::error_code Validate(od::value& value, od::json_type type) {
+    switch (type) {
+      case od::json_type::object: {
+        od::object object;
+        if (auto e = value.get_object().get(object)) return e;
+        for (auto field_result : object) {
+          od::field field;
+          if (auto e = std::move(field_result).get(field)) return e;
+          std::string_view key;
+          if (auto e = field.unescaped_key().get(key)) return e;
+          od::json_type t;
+          if (auto e = field.value().type().get(t)) return e;
+          if (auto e = Validate(field.value(), t)) return e;
+        }
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::array: {
+        od::array array;
+        if (auto e = value.get_array().get(array)) return e;
+        for (auto element : array) {
+          od::value item;
+          if (auto e = std::move(element).get(item)) return e;
+          od::json_type t;
+          if (auto e = item.type().get(t)) return e;
+          if (auto e = Validate(item, t)) return e;
+        }
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::string:
+        return value.get_string().error();
+      case od::json_type::number:
+        return value.get_number().error();
+      case od::json_type::boolean:
+        return value.get_bool().error();
+      case od::json_type::null: {
+        bool is_null = false;
+        if (auto e = value.is_null().get(is_null)) return e;
+        return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  Status Memoranda(od::value& value, od::json_type type) {
+    if (type != od::json_type::array)
+      return Status::Invalid(
+          "memoranda", std::string("must be an array of strings or null, not ") + TypeName(type));
+    od::array array;
+    if (auto e = value.get_array().get(array)) return JsonError(e, "memoranda");
+    fields_.memoranda.clear();
+    size_t index = 0;
+    for (auto element : array) {
+      ++index;
+      od::value item;
+      if (auto e = std::move(element).get(item)) return JsonError(e, "memoranda");
+      od::json_type t;
+      if (auto e = item.type().get(t)) return JsonError(e, "memoranda");
+      if (t != od::json_type::string)
+        return Status::Invalid("memoranda", "element " + std::to_string(index) +
+                                                " must be a string, not " + TypeName(t));
+      std::string_view id;
+      if (auto e = item.get_string().get(id)) return JsonError(e, "memoranda");
+      fields_.memoranda.push_back(id);
+    }
+    return Status::Ok();
+  }
+
+  const LoadOptions& options_;
+  const EntrySink& sink_;
+  LoadReport* report_;
+  od::parser parser_;
+  EntryFields fields_;
+  std::string padded_;
+};
+
+// Calls options.progress at most once per kProgressBytes.
+class Progress {
+ public:
+  Progress(const LoadOptions& options, uint64_t total) : options_(options), total_(total) {}
+  void At(uint64_t done) {
+    if (options_.progress && done >= next_) {
+      options_.progress(done, total_);
+      next_ = done + kProgressBytes;
+    }
+  }
+  void End(uint64_t done) {
+    if (options_.progress) options_.progress(done, total_);
+  }
+
+ private:
+  const LoadOptions& options_;
+  uint64_t total_;
+  uint64_t next_ = kProgressBytes;
+};
+
+// Hands every line of `data`, a whole input, to `loader`; calls `done(bytes)` now and then.
+template <typename Done>
+void ScanLines(std::string_view data, LineLoader& loader, Done done) {
+  size_t pos = HasUtf8Bom(data) ? kUtf8Bom.size() : 0;
+  size_t next = kProgressBytes;
+  uint64_t number = 1;
+  while (pos < data.size()) {
+    const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
+    const size_t end =
+        nl ? static_cast<size_t>(static_cast<const char*>(nl) - data.data()) : data.size();
+    loader.Line(data.substr(pos, end - pos), data.size() - pos, number++);
+    pos = end + 1;
+    if (pos >= next) {
+      done(pos);
+      next = pos + kProgressBytes;
+    }
+  }
+}
+
+// A regular file, mapped: no copy into a buffer, and the pages read are dropped from the
+// mapping as the scan passes them, so a file of any size costs no more than a window of
+// resident memory. False when the file cannot be mapped (the caller then reads it).
+bool LoadMapped(int fd, uint64_t size, LineLoader& loader, Progress& progress) {
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) return false;
+  ::madvise(map, size, MADV_SEQUENTIAL);
+  const auto* base = static_cast<const char*>(map);
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  uint64_t dropped = 0;
+  ScanLines(std::string_view(base, size), loader, [&](uint64_t done) {
+    progress.At(done);
+    const uint64_t upto = done / page * page;
+    if (upto > dropped) {
+      ::madvise(const_cast<char*>(base) + dropped, upto - dropped, MADV_DONTNEED);
+      dropped = upto;
+    }
+  });
+  ::munmap(map, size);
+  progress.End(size);
+  return true;
+}
+
+// Any readable descriptor (a pipe too), read in blocks; a line longer than a block grows the
+// buffer.
+Status LoadRead(int fd, const std::string& path, LineLoader& loader, Progress& progress) {
+  size_t capacity = kBlockBytes;
+  auto buf = std::make_unique<char[]>(capacity + kPadding);
+  size_t have = 0;        // bytes in buf
+  uint64_t consumed = 0;  // bytes of the file before buf[0]
+  uint64_t number = 1;
+  bool first = true;
+  for (;;) {
+    if (have == capacity) {  // one line fills the buffer: make room for it
+      auto bigger = std::make_unique<char[]>(2 * capacity + kPadding);
+      std::memcpy(bigger.get(), buf.get(), have);
+      buf = std::move(bigger);
+      capacity *= 2;
+    }
+    const ssize_t n = ::read(fd, buf.get() + have, capacity - have);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::Io(path + ": " + std::strerror(errno));
+    }
+    const bool eof = n == 0;
+    have += static_cast<size_t>(n);
+    std::memset(buf.get() + have, ' ', kPadding);
+    size_t pos = 0;
+    if (first) {
+      if (have < kUtf8Bom.size() && !eof) continue;
+      if (HasUtf8Bom(std::string_view(buf.get(), have))) pos = kUtf8Bom.size();
+      first = false;
+    }
+    const size_t readable_end = have + kPadding;
+    while (pos < have) {
+      const void* nl = std::memchr(buf.get() + pos, '\n', have - pos);
+      if (!nl) break;
+      const size_t end = static_cast<size_t>(static_cast<const char*>(nl) - buf.get());
+      loader.Line(std::string_view(buf.get() + pos, end - pos), readable_end - pos, number++);
+      pos = end + 1;
+    }
+    if (eof) {
+      if (pos < have)
+        loader.Line(std::string_view(buf.get() + pos, have - pos), readable_end - pos, number);
+      break;
+    }
+    // Keep the unfinished last line for the next block.
+    std::memmove(buf.get(), buf.get() + pos, have - pos);
+    have -= pos;
+    consumed += pos;
+    progress.At(consumed);
+  }
+  progress.End(consumed + have);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadNdjson(std::string_view data, const LoadOptions& options, const EntrySink& sink,
+                  LoadReport* report) {
+  LineLoader loader(options, sink, report);
+  Progress progress(options, data.size());
+  ScanLines(data, loader, [&](uint64_t done) { progress.At(done); });
+  progress.End(data.size());
+  return Status::Ok();
+}
+
+Status LoadNdjsonFile(const std::string& path, const LoadOptions& options, const EntrySink& sink,
+                      LoadReport* report) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Io(path + ": " + std::strerror(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  const uint64_t total = regular ? static_cast<uint64_t>(st.st_size) : 0;
+  LineLoader loader(options, sink, report);
+  Progress progress(options, total);
+  if (regular && total > 0 && LoadMapped(fd, total, loader, progress)) return Status::Ok();
+#ifdef POSIX_FADV_SEQUENTIAL
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  return LoadRead(fd, path, loader, progress);
+}
+
+}  // namespace credlist

@@ -28,6 +28,21 @@ struct TokenRecord {
   bool revoked = false;
 };
 
+// One write transaction of entries, fed one entry at a time, so that a load of millions of
+// rows need not hold them all in memory. Nothing is visible to anyone until Commit returns OK;
+// a writer destroyed without a successful Commit rolls everything back. After a failed Add
+// the transaction is rolled back already and the writer only reports that failure again.
+// While a writer is open, its Store is used for nothing else, and it must not outlive it.
+class EntryWriter {
+ public:
+  virtual ~EntryWriter() = default;
+  // An entry with a known entry_id replaces the stored one (the last one wins in a writer).
+  virtual Status Add(const Entry& entry) = 0;
+  virtual Status Commit() = 0;
+  // Entries added so far.
+  virtual uint64_t added() const = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -36,8 +51,13 @@ class Store {
   // An entry with a known entry_id replaces the stored one. With `replace_all`, every entry
   // not in `entries` is removed in the same transaction (`load --replace`).
   virtual Status PutEntries(const std::vector<Entry>& entries, bool replace_all) = 0;
-  // Calls fn for every stored entry, in no particular order.
-  virtual Status ForEachEntry(const std::function<void(Entry&&)>& fn) = 0;
+  // The same as a streaming write: BeginEntries, Add each entry, Commit. With `replace_all`,
+  // the entries not added are removed at Commit. Waits for another process's write first.
+  virtual Result<std::unique_ptr<EntryWriter>> BeginEntries(bool replace_all) = 0;
+  // Calls fn for every stored entry, in no particular order, all from one committed state.
+  // The entry is valid during the call only (the store reuses it for the next row, so that
+  // reading allocates nothing per entry): copy what you keep. fn must not call the store.
+  virtual Status ForEachEntry(const std::function<void(const Entry&)>& fn) = 0;
   virtual Result<uint64_t> CountEntries() = 0;
 
   virtual Status AddToken(const TokenRecord& token) = 0;

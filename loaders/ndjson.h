@@ -1,0 +1,42 @@
+// The NDJSON loader: one entry a line, by the field names of API.md ("Input records").
+//
+// Each line is one JSON object; its fields go to EntryFields by name and through MakeEntry, so
+// the rules of a valid entry are those of engine/validate.h. Per line:
+//   - string fields: entry_id, list, category, subject_type, name, uscc, reg_no, id_type,
+//     id_number, legal_rep, legal_rep_id_number, conduct, outcome, department, basis,
+//     decided_on, valid_from, valid_until (YYYY-MM-DD, valid_until exclusive), state,
+//     exit_reason; memoranda is an array of strings ("P06"). null, "" and a missing field are
+//     the same: absent.
+//   - another JSON type for a known field is a rejected row naming that field; unknown fields
+//     are ignored (exports of other systems carry their own).
+//   - a line that is not one JSON object (malformed, truncated, an array, invalid UTF-8) is a
+//     rejected row with field "json" and simdjson's reason.
+//   - blank lines (only spaces, tabs, CR) are skipped and not counted; a UTF-8 BOM before the
+//     first line is ignored; CRLF line ends are accepted.
+// Rows are numbered by physical line, 1-based. LoadOptions::department fills an empty
+// department; LoadOptions::progress is called every few MiB with bytes done and total.
+//
+// The returned Status is an error only when the input cannot be read at all (a missing or
+// unreadable file); bad records are in the LoadReport and never stop the load. On such an
+// error, entries already handed to the sink belong to an incomplete load.
+//
+// Files are read in blocks of a few MiB (never whole), so memory stays bounded by the block
+// and the longest line. Parsing uses simdjson On-Demand with its error codes (no exceptions).
+// Not thread-safe across calls sharing a sink or a report; separate calls are independent.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/status.h"
+#include "loaders/load.h"
+
+namespace credlist {
+
+Status LoadNdjson(std::string_view data, const LoadOptions& options, const EntrySink& sink,
+                  LoadReport* report);
+
+Status LoadNdjsonFile(const std::string& path, const LoadOptions& options, const EntrySink& sink,
+                      LoadReport* report);
+
+}  // namespace credlist

@@ -1,0 +1,165 @@
+#include "server/encode.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+
+namespace credlist {
+namespace {
+
+size_t Utf8Len(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
+
+void WriteName(JsonWriter& w, std::string_view name, bool mask, std::string* scratch) {
+  if (!mask) {
+    w.StringOrNull(name);
+    return;
+  }
+  if (name.empty()) {
+    w.Null();
+    return;
+  }
+  scratch->clear();
+  AppendMaskedName(name, scratch);
+  w.String(*scratch);
+}
+
+void WriteNumber(JsonWriter& w, const Key& key, bool mask, std::string* scratch) {
+  if (key.empty()) {
+    w.Null();
+    return;
+  }
+  char buf[18];
+  const std::string_view text(buf, FormatKeyTo(key, buf));
+  if (!mask) {
+    w.String(text);
+    return;
+  }
+  scratch->clear();
+  AppendMaskedNumber(text, scratch);
+  w.String(*scratch);
+}
+
+Key IdKey(uint64_t lo) {
+  return lo ? Key{static_cast<uint64_t>(KeyType::kIdNumber) << 60, lo} : Key{};
+}
+Key RegKey(uint64_t lo) {
+  return lo ? Key{static_cast<uint64_t>(KeyType::kRegNo) << 60, lo} : Key{};
+}
+
+}  // namespace
+
+void AppendMaskedName(std::string_view name, std::string* out) {
+  size_t i = 0;
+  bool first = true;
+  while (i < name.size()) {
+    const size_t n = std::min(Utf8Len(static_cast<unsigned char>(name[i])), name.size() - i);
+    if (first)
+      out->append(name.substr(i, n));
+    else
+      out->push_back('*');
+    first = false;
+    i += n;
+  }
+}
+
+void AppendMaskedNumber(std::string_view number, std::string* out) {
+  if (number.size() <= 10) {
+    out->append(number.size(), '*');
+    return;
+  }
+  out->append(number.substr(0, 6));
+  out->append(number.size() - 10, '*');
+  out->append(number.substr(number.size() - 4));
+}
+
+void WriteEntry(const Snapshot& snap, uint32_t index, Visibility vis, JsonWriter& w) {
+  const EntryRecord& r = snap.record(index);
+  const bool mask = vis == Visibility::kPublic;
+  const bool person = r.subject_type == SubjectType::kNaturalPerson;
+  thread_local std::string scratch;
+  w.BeginObject();
+  w.Key("entry_id").String(snap.str(r.entry_id));
+  w.Key("list").String(ListKindName(r.list));
+  w.Key("category").StringOrNull(snap.str(r.category));
+  w.Key("subject_type").String(SubjectTypeName(r.subject_type));
+  w.Key("name");
+  WriteName(w, snap.str(r.name), mask && person, &scratch);
+  w.Key("uscc");
+  WriteNumber(w, r.uscc, false, &scratch);
+  w.Key("reg_no");
+  WriteNumber(w, RegKey(r.reg_no), false, &scratch);
+  w.Key("id_type").StringOrNull(snap.str(r.id_type));
+  w.Key("id_number");
+  WriteNumber(w, IdKey(r.id_number), mask, &scratch);
+  w.Key("legal_rep");
+  WriteName(w, snap.str(r.legal_rep), mask, &scratch);
+  w.Key("legal_rep_id_number");
+  WriteNumber(w, IdKey(r.legal_rep_id), mask, &scratch);
+  w.Key("conduct").StringOrNull(snap.str(r.conduct));
+  w.Key("outcome").StringOrNull(snap.str(r.outcome));
+  w.Key("department").StringOrNull(snap.str(r.department));
+  w.Key("basis").StringOrNull(snap.str(r.basis));
+  char date[16];
+  auto write_date = [&](const char* name, Day d) {
+    w.Key(name);
+    if (d == kNoDay || d == kForever) {
+      w.Null();
+      return;
+    }
+    const CivilDate c = CivilFromDay(d);
+    std::snprintf(date, sizeof date, "%04d-%02d-%02d", c.year, c.month, c.day);
+    w.String(date);
+  };
+  write_date("decided_on", r.decided_on);
+  write_date("valid_from", r.valid_from);
+  write_date("valid_until", r.valid_until);
+  w.Key("memoranda").BeginArray();
+  for (uint64_t m = r.memoranda; m != 0; m &= m - 1) {
+    const std::string id = MemorandumId(__builtin_ctzll(m));
+    w.String(id);
+  }
+  w.EndArray();
+  w.Key("state").String(StateName(r.state));
+  if (r.exit_reason != ExitReason::kNone)
+    w.Key("exit_reason").String(ExitReasonName(r.exit_reason));
+  w.EndObject();
+}
+
+void WriteCheckMembers(const Snapshot& snap, const CheckResult& r, Day as_of,
+                       std::string_view check_id, Visibility vis, JsonWriter& w) {
+  thread_local std::string scratch;
+  w.Key("key");
+  WriteNumber(w, r.key, vis == Visibility::kPublic && r.key_type == KeyType::kIdNumber, &scratch);
+  w.Key("key_type").String(KeyTypeName(r.key_type));
+  w.Key("status").String(ListStatusName(r.status));
+  w.Key("conflict").Bool(r.conflict);
+  char date[16];
+  const CivilDate c = CivilFromDay(as_of);
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d", c.year, c.month, c.day);
+  w.Key("as_of").String(date);
+  w.Key("check_id").String(check_id);
+  w.Key("entries").BeginArray();
+  for (uint32_t i : r.entries) WriteEntry(snap, i, vis, w);
+  w.EndArray();
+  w.Key("related").BeginArray();
+  for (uint32_t i : r.related) WriteEntry(snap, i, vis, w);
+  w.EndArray();
+  w.Key("measures").BeginArray().EndArray();
+}
+
+std::string_view NextCheckId(char (&buf)[24]) {
+  // A per-process prefix from the start time, and a counter: ids never repeat within a
+  // process and differ between processes started at different microseconds.
+  static const uint32_t prefix =
+      static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count() ^
+                            std::chrono::system_clock::now().time_since_epoch().count());
+  static std::atomic<uint64_t> counter{0};
+  const uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  const int len = std::snprintf(buf, sizeof buf, "c%08x%012llx", prefix,
+                                static_cast<unsigned long long>(n & 0xFFFFFFFFFFFFull));
+  return {buf, static_cast<size_t>(len)};
+}
+
+}  // namespace credlist

@@ -1,0 +1,411 @@
+#include "server/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <optional>
+
+namespace credlist {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kHeaderLimit = 16 << 10;
+constexpr size_t kScreenBlock = 256 << 10;     // body bytes read per step of a screen
+constexpr size_t kScreenHighWater = 64 << 20;  // output waiting for the client: stop reading
+constexpr size_t kScreenChunk = 64 << 10;      // output worth a chunk of its own
+
+Method MethodOf(http::verb v) {
+  switch (v) {
+    case http::verb::get:
+      return Method::kGet;
+    case http::verb::head:
+      return Method::kHead;
+    case http::verb::post:
+      return Method::kPost;
+    case http::verb::put:
+      return Method::kPut;
+    case http::verb::delete_:
+      return Method::kDelete;
+    default:
+      return Method::kOther;
+  }
+}
+
+void AppendStatusLine(unsigned status, std::string* out) {
+  out->append("HTTP/1.1 ");
+  char buf[8];
+  auto r = std::to_chars(buf, buf + sizeof buf, status);
+  out->append(buf, r.ptr);
+  out->push_back(' ');
+  out->append(http::obsolete_reason(static_cast<http::status>(status)));
+  out->append("\r\n");
+}
+
+template <class Fields>
+std::string_view Field(const Fields& f, http::field name) {
+  auto it = f.find(name);
+  return it == f.end() ? std::string_view()
+                       : std::string_view(it->value().data(), it->value().size());
+}
+
+// One connection: read a request, answer it, keep the connection for the next one.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Router& router, Worker& worker, const ServeOptions& options)
+      : stream_(std::move(socket)), router_(router), worker_(worker), options_(options) {}
+
+  void Start() { DoRead(); }
+
+ private:
+  void DoRead() {
+    header_.emplace();
+    header_->header_limit(kHeaderLimit);
+    header_->body_limit(boost::none);  // the body limit is set once the route is known
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_read_header(stream_, buffer_, *header_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return Fail(ec);
+    start_ = Clock::now();
+    auto& msg = header_->get();
+    keep_alive_ = msg.keep_alive();
+    if (beast::iequals(Field(msg, http::field::expect), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      beast::error_code ignored;
+      net::write(stream_.socket(), net::buffer(kContinue), ignored);
+    }
+    if (Router::IsScreen(MethodOf(msg.method()), Target(msg))) return StartScreen();
+    if (header_->is_done()) return Handle(msg, {});
+    // The header was read with no body limit (a screen has none), so a declared length is
+    // checked here; the parser checks the bytes of a chunked body as they come.
+    if (header_->content_length() && *header_->content_length() > options_.body_limit)
+      return OnBody(http::error::body_limit, 0);
+    body_.emplace(std::move(*header_));
+    body_->body_limit(options_.body_limit);
+    stream_.expires_after(std::chrono::seconds(options_.header_timeout_seconds));
+    http::async_read(stream_, buffer_, *body_,
+                     beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void OnBody(beast::error_code ec, size_t) {
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      unread_body_ = true;
+      WriteProblem(413,
+                   "the body is larger than " + std::to_string(options_.body_limit >> 20) + " MiB",
+                   &res_);
+      res_.route = Route::kCheck;
+      return Respond();
+    }
+    if (ec) return Fail(ec);
+    auto& msg = body_->get();
+    Handle(msg, msg.body());
+  }
+
+  template <class Message>
+  static std::string_view Target(const Message& msg) {
+    return {msg.target().data(), msg.target().size()};
+  }
+
+  template <class Message>
+  Request MakeRequest(const Message& msg, std::string_view body) {
+    Request req;
+    req.method = MethodOf(msg.method());
+    req.target = Target(msg);
+    req.body = body;
+    req.content_type = Field(msg, http::field::content_type);
+    req.authorization = Field(msg, http::field::authorization);
+    return req;
+  }
+
+  template <class Message>
+  void Handle(const Message& msg, std::string_view body) {
+    const Request req = MakeRequest(msg, body);
+    router_.Handle(req, worker_, &res_);
+    head_only_ = req.method == Method::kHead;
+    Respond();
+  }
+
+  // Writes res_ with a header made here: no per-request allocation once the buffers are warm.
+  void Respond() {
+    head_.clear();
+    AppendStatusLine(res_.status, &head_);
+    head_.append("Content-Type: ");
+    head_.append(res_.content_type);
+    head_.append("\r\nContent-Length: ");
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, res_.body.size());
+    head_.append(buf, r.ptr);
+    if (res_.status == 401) head_.append("\r\nWWW-Authenticate: Bearer");
+    head_.append(keep_alive_ ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+    worker_.metrics.Record(res_.route, res_.status, Clock::now() - start_);
+    const std::array<net::const_buffer, 2> buffers = {
+        net::buffer(head_), head_only_ ? net::const_buffer() : net::buffer(res_.body)};
+    head_only_ = false;
+    net::async_write(stream_, buffers,
+                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t) {
+    body_.reset();
+    if (ec) return Fail(ec);
+    if (!keep_alive_) return unread_body_ ? LingeringClose() : Close();
+    DoRead();
+  }
+
+  // After an early answer (413, or a refused screen) the client may still be sending: closing
+  // with unread bytes would reset the connection and could destroy the answer before the
+  // client reads it. So stop sending, then read and discard for a little while (as nginx's
+  // lingering close does).
+  void LingeringClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    inbuf_.resize(kScreenBlock);
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(net::buffer(inbuf_),
+                            beast::bind_front_handler(&Session::OnDiscard, shared_from_this()));
+  }
+
+  void OnDiscard(beast::error_code ec, size_t n) {
+    discarded_ += n;
+    if (ec || discarded_ > (256u << 20)) return stream_.close();
+    stream_.async_read_some(net::buffer(inbuf_),
+                            beast::bind_front_handler(&Session::OnDiscard, shared_from_this()));
+  }
+
+  // ---- POST /v1/screen: read blocks, write chunks, both at once --------------------------
+
+  void StartScreen() {
+    const Request req = MakeRequest(header_->get(), {});
+    screener_ = router_.StartScreen(req, worker_, &res_);
+    if (!screener_) {
+      keep_alive_ = false;  // the body is left unread
+      unread_body_ = !header_->is_done();
+      return Respond();
+    }
+    stream_body_.emplace(std::move(*header_));
+    stream_body_->body_limit(boost::none);
+    inbuf_.resize(kScreenBlock);
+    queued_.clear();
+    headers_sent_ = input_done_ = final_sent_ = writing_ = reading_ = false;
+    ScreenRead();
+  }
+
+  void ScreenRead() {
+    auto& body = stream_body_->get().body();
+    body.data = inbuf_.data();
+    body.size = inbuf_.size();
+    reading_ = true;
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_read_some(stream_, buffer_, *stream_body_,
+                          beast::bind_front_handler(&Session::OnScreenRead, shared_from_this()));
+  }
+
+  void OnScreenRead(beast::error_code ec, size_t) {
+    reading_ = false;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return Fail(ec);
+    const size_t got = inbuf_.size() - stream_body_->get().body().size;
+    const uint64_t rows_before = screener_->summary().rows;
+    Status s = screener_->Feed(std::string_view(inbuf_.data(), got), &queued_);
+    if (s.ok() && stream_body_->is_done()) {
+      s = screener_->Finish(&queued_);
+      input_done_ = true;
+    }
+    worker_.metrics.screen_rows.fetch_add(screener_->summary().rows - rows_before,
+                                          std::memory_order_relaxed);
+    if (!s.ok()) {
+      if (headers_sent_) return Close();  // the 200 is gone; cut the stream short
+      keep_alive_ = false;
+      WriteProblem(s, &res_);
+      res_.route = Route::kScreen;
+      screener_.reset();
+      return Respond();
+    }
+    Pump();
+    if (!input_done_ && queued_.size() < kScreenHighWater) ScreenRead();
+  }
+
+  // Writes what is queued, as one chunk, unless a write is under way.
+  void Pump() {
+    if (writing_ || final_sent_) return;
+    const bool finish = input_done_;
+    if (!finish && queued_.size() < kScreenChunk && headers_sent_) return;
+    if (!finish && queued_.empty()) return;
+    pending_.swap(queued_);
+    queued_.clear();
+    head_.clear();
+    if (!headers_sent_) {
+      head_.append(
+          "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: "
+          "chunked\r\n");
+      head_.append(keep_alive_ ? "\r\n" : "Connection: close\r\n\r\n");
+      headers_sent_ = true;
+    }
+    if (!pending_.empty()) {
+      char buf[24];
+      const int n = std::snprintf(buf, sizeof buf, "%zx\r\n", pending_.size());
+      head_.append(buf, static_cast<size_t>(n));
+    }
+    tail_ = pending_.empty() ? "" : "\r\n";
+    if (finish) {
+      tail_ += "0\r\n\r\n";
+      final_sent_ = true;
+    }
+    writing_ = true;
+    const std::array<net::const_buffer, 3> buffers = {net::buffer(head_), net::buffer(pending_),
+                                                      net::buffer(tail_)};
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    net::async_write(stream_, buffers,
+                     beast::bind_front_handler(&Session::OnScreenWrite, shared_from_this()));
+  }
+
+  void OnScreenWrite(beast::error_code ec, size_t) {
+    writing_ = false;
+    if (ec) return Fail(ec);
+    pending_.clear();
+    if (final_sent_) {
+      worker_.metrics.Record(Route::kScreen, 200, Clock::now() - start_);
+      screener_.reset();
+      stream_body_.reset();
+      if (!keep_alive_) return Close();
+      return DoRead();
+    }
+    Pump();
+    if (!reading_ && !input_done_ && queued_.size() < kScreenHighWater) ScreenRead();
+  }
+
+  // -----------------------------------------------------------------------------------------
+
+  void Fail(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::eof || ec == net::error::connection_reset)
+      return Close();
+    // A malformed request: answer 400 when nothing of a response was sent, then close.
+    if (!headers_sent_ && !writing_ &&
+        ec.category() == beast::error_code(http::error::bad_target).category()) {
+      keep_alive_ = false;
+      WriteProblem(400, "malformed HTTP request: " + ec.message(), &res_);
+      return Respond();
+    }
+    Close();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  Router& router_;
+  Worker& worker_;
+  const ServeOptions& options_;
+  std::optional<http::request_parser<http::empty_body>> header_;
+  std::optional<http::request_parser<http::string_body>> body_;
+  Response res_;
+  std::string head_;
+  bool keep_alive_ = true;
+  bool head_only_ = false;
+  bool unread_body_ = false;
+  size_t discarded_ = 0;
+  Clock::time_point start_;
+
+  std::optional<http::request_parser<http::buffer_body>> stream_body_;
+  std::unique_ptr<Screener> screener_;
+  std::vector<char> inbuf_;
+  std::string queued_, pending_, tail_;
+  bool headers_sent_ = false, input_done_ = false, final_sent_ = false;
+  bool writing_ = false, reading_ = false;
+};
+
+}  // namespace
+
+struct HttpServer::Thread {
+  Thread(const Catalog& catalog, Metrics& metrics) : worker(catalog, metrics) {}
+  net::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+  Worker worker;
+  std::thread thread;
+
+  void Accept(Router& router, const ServeOptions& options) {
+    acceptor->async_accept([this, &router, &options](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
+      if (!ec) {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(socket), router, worker, options)->Start();
+      }
+      Accept(router, options);
+    });
+  }
+};
+
+HttpServer::HttpServer(const ServeOptions& options, Router& router, const Catalog& catalog,
+                       Metrics& metrics)
+    : options_(options), router_(router), catalog_(catalog), metrics_(metrics) {}
+
+HttpServer::~HttpServer() {
+  Stop();
+  Wait();
+}
+
+Status HttpServer::Start() {
+  const size_t colon = options_.listen.rfind(':');
+  if (colon == std::string::npos)
+    return Status::Invalid("listen", "'" + options_.listen + "' is not HOST:PORT");
+  std::string host = options_.listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  const std::string port_text = options_.listen.substr(colon + 1);
+  auto [p, perr] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (perr != std::errc() || p != port_text.data() + port_text.size() || port > 65535)
+    return Status::Invalid("listen", "'" + port_text + "' is not a port");
+  beast::error_code ec;
+  const auto address = net::ip::make_address(host, ec);
+  if (ec) return Status::Invalid("listen", "'" + host + "' is not an IP address");
+
+  const int n =
+      options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  port_ = static_cast<unsigned short>(port);
+  for (int i = 0; i < n; ++i) {
+    auto t = std::make_unique<Thread>(catalog_, metrics_);
+    t->acceptor.emplace(t->ioc);
+    tcp::endpoint ep(address, port_);
+    t->acceptor->open(ep.protocol(), ec);
+    if (!ec) t->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+      t->acceptor->set_option(reuse_port(true), ec);
+    }
+    if (!ec) t->acceptor->bind(ep, ec);
+    if (!ec) t->acceptor->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Status::Io("cannot listen on " + options_.listen + ": " + ec.message());
+    if (port_ == 0) port_ = t->acceptor->local_endpoint().port();
+    threads_.push_back(std::move(t));
+  }
+  for (auto& t : threads_) {
+    t->Accept(router_, options_);
+    t->thread = std::thread([th = t.get()] { th->ioc.run(); });
+  }
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  for (auto& t : threads_) t->ioc.stop();
+}
+
+void HttpServer::Wait() {
+  for (auto& t : threads_)
+    if (t->thread.joinable()) t->thread.join();
+}
+
+}  // namespace credlist

@@ -1,0 +1,50 @@
+// HttpServer: the Boost.Beast transport (STYLE.md: handling apart from transport).
+//
+// N threads, each with its own io_context and its own acceptor on the same port
+// (SO_REUSEPORT), so that a connection lives and dies on one thread and nothing is shared
+// between threads but the Router. Sessions keep connections alive, bound the header size and
+// the body size, time out idle and slow connections, and write responses from buffers they
+// reuse, so a lookup allocates nothing that can be avoided. POST /v1/screen streams: the body
+// is read in blocks and hits are written back as chunks while it is still arriving.
+// Start() binds every thread's acceptor and returns; Stop() may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/status.h"
+#include "server/router.h"
+
+namespace credlist {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  int threads = 0;                        // 0: one per core
+  size_t body_limit = 16 << 20;           // POST /v1/check and the others; /v1/screen streams
+  int header_timeout_seconds = 30;        // to receive a request's header
+  int idle_timeout_seconds = 60;          // between requests on a kept-alive connection
+};
+
+class HttpServer {
+ public:
+  HttpServer(const ServeOptions& options, Router& router, const Catalog& catalog, Metrics& metrics);
+  ~HttpServer();
+  Status Start();
+  // The port the server listens on (useful with port 0).
+  unsigned short port() const { return port_; }
+  void Stop();
+  void Wait();
+
+ private:
+  struct Thread;
+  ServeOptions options_;
+  Router& router_;
+  const Catalog& catalog_;
+  Metrics& metrics_;
+  std::vector<std::unique_ptr<Thread>> threads_;
+  unsigned short port_ = 0;
+};
+
+}  // namespace credlist
