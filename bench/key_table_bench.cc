@@ -67,6 +67,13 @@ struct HugePageAllocator {
   }
 };
 
+// The value of Snapshot's key map before it kept single postings in the map (bench/README.md).
+struct PostingRun {
+  uint32_t offset;
+  uint16_t subject;
+  uint16_t related;
+};
+
 uint64_t Mix(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;

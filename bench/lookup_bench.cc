@@ -111,6 +111,17 @@ const Fixture& Data(uint64_t n) {
                "%.1f bytes/entry (RSS growth)\n",
                static_cast<unsigned long long>(n), f.build_seconds, f.bytes_per_entry,
                f.rss_per_entry);
+  const Snapshot::MemoryParts m = f.snap->Memory();
+  const auto per_entry = [n](size_t bytes) {
+    return static_cast<double>(bytes) / static_cast<double>(n);
+  };
+  std::fprintf(stderr,
+               "  bytes/entry: records %.1f, profiles %.2f, arena %.1f, key maps %.1f (%zu keys in "
+               "%zu slots, %zu map(s)), postings %.1f, entry-id index %.1f, bitmaps %.2f; "
+               "FindBatch prefetch hints %s\n",
+               per_entry(m.records), per_entry(m.profiles), per_entry(m.arena), per_entry(m.keys),
+               m.key_count, m.key_slots, m.key_maps, per_entry(m.postings),
+               per_entry(m.entry_index), per_entry(m.bitmaps), m.batch_hints ? "on" : "off");
   return f;
 }
 

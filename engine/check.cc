@@ -15,10 +15,6 @@ ListStatus StatusOf(ListKind list) {
   return ListStatus::kBlack;
 }
 
-bool Counts(const EntryRecord& r, Day day) {
-  return CountsOn(r.state, r.in_force_on, r.exited_on, r.valid_from, r.valid_until, day);
-}
-
 }  // namespace
 
 std::string_view ListStatusName(ListStatus s) {
@@ -49,16 +45,16 @@ void CheckHits(const Snapshot& snap, const Hits* hits, const LookupKey& key, Day
       chosen = true;
     }
     for (uint32_t i : h.subject) {
-      const EntryRecord& r = snap.record(i);
-      if (!Counts(r, day)) continue;
+      if (!snap.Counts(i, day)) continue;
       out->entries.push_back(i);
-      const ListStatus s = StatusOf(r.list);
+      const ListKind list = snap.record(i).list();
+      const ListStatus s = StatusOf(list);
       if (s > out->status) out->status = s;
-      red |= r.list == ListKind::kRed;
-      black |= r.list == ListKind::kBlack;
+      red |= list == ListKind::kRed;
+      black |= list == ListKind::kBlack;
     }
     for (uint32_t i : h.related)
-      if (Counts(snap.record(i), day)) out->related.push_back(i);
+      if (snap.Counts(i, day)) out->related.push_back(i);
   }
   out->conflict = red && black;
 }

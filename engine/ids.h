@@ -35,7 +35,9 @@ struct Key {
   friend bool operator==(const Key&, const Key&) = default;
 };
 
+// XXH3 of the key's 16 bytes. Avalanching: boost's tables use its bits as they are.
 struct KeyHash {
+  using is_avalanching = void;
   size_t operator()(const Key& k) const noexcept;
 };
 

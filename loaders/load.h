@@ -5,7 +5,8 @@
 // sink. It never drops a row silently: every rejected row is in the report with its row number,
 // field and reason. Whether a load with rejected rows is applied is the caller's decision
 // (all-or-nothing unless --skip-invalid): loaders only read and report.
-// Loaders are used from one thread at a time.
+// Loaders are used from one thread at a time; loaders/parallel_ndjson.h parses on worker
+// threads of its own, but calls its sink and progress on the calling thread only.
 #pragma once
 
 #include <cstdint>

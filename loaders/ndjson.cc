@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <simdjson.h>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -87,22 +88,25 @@ const char* TypeName(od::json_type t) {
   return "a value";
 }
 
-// One line at a time: parse, fill EntryFields, MakeEntry, sink or report.
-class LineLoader {
+}  // namespace
+
+// One line at a time: parse, fill EntryFields, MakeEntry, sink or report. Keeps its simdjson
+// parser and buffers from line to line (and slice to slice).
+class NdjsonSliceParser::LineLoader {
  public:
-  LineLoader(const LoadOptions& options, const EntrySink& sink, LoadReport* report)
-      : options_(options), sink_(sink), report_(report) {}
+  explicit LineLoader(const LoadOptions& options) : department_(options.department) {}
 
   // `line` excludes its '\n'; `readable` bytes from line.data() on may be read (simdjson reads
   // up to SIMDJSON_PADDING bytes past the end of a document).
-  void Line(std::string_view line, size_t readable, uint64_t number) {
+  void Line(std::string_view line, size_t readable, uint64_t number, const EntrySink& sink,
+            LoadReport* report) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
       line.remove_suffix(1);
     size_t lead = 0;
     while (lead < line.size() && (line[lead] == ' ' || line[lead] == '\t' || line[lead] == '\r'))
       ++lead;
     if (lead == line.size()) return;  // blank
-    ++report_->rows;
+    ++report->rows;
     const char* data = line.data();
     if (readable < line.size() + kPadding) {
       padded_.assign(line);
@@ -111,17 +115,31 @@ class LineLoader {
       readable = padded_.size();
     }
     if (Status s = Parse(data, line.size(), readable); !s.ok()) {
-      report_->Reject(number, s.field(), s.reason());
+      report->Reject(number, s.field(), s.reason());
       return;
     }
-    if (fields_.department.empty()) fields_.department = options_.department;
+    if (fields_.department.empty()) fields_.department = department_;
     Result<Entry> entry = MakeEntry(fields_);
     if (!entry.ok()) {
-      report_->Reject(number, entry.status().field(), entry.status().reason());
+      report->Reject(number, entry.status().field(), entry.status().reason());
       return;
     }
-    sink_(std::move(*entry));
-    ++report_->loaded;
+    sink(std::move(*entry));
+    ++report->loaded;
+  }
+
+  // Every line of data[0, size), numbered from `number`: what NdjsonSliceParser::Parse does.
+  uint64_t Lines(const char* data, size_t size, size_t readable, uint64_t number,
+                 const EntrySink& sink, LoadReport* report) {
+    const uint64_t first = number;
+    size_t pos = 0;
+    while (pos < size) {
+      const void* nl = std::memchr(data + pos, '\n', size - pos);
+      const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data) : size;
+      Line(std::string_view(data + pos, end - pos), readable - pos, number++, sink, report);
+      pos = end + 1;
+    }
+    return number - first;
   }
 
  private:
@@ -273,13 +291,30 @@ class LineLoader {
     return Status::Ok();
   }
 
-  const LoadOptions& options_;
-  const EntrySink& sink_;
-  LoadReport* report_;
+  std::string department_;
   od::parser parser_;
   EntryFields fields_;
   std::string padded_;
 };
+
+NdjsonSliceParser::NdjsonSliceParser(const LoadOptions& options)
+    : loader_(std::make_unique<LineLoader>(options)) {}
+
+NdjsonSliceParser::~NdjsonSliceParser() = default;
+
+uint64_t NdjsonSliceParser::Parse(std::string_view slice, size_t readable, uint64_t first_row,
+                                  const EntrySink& sink, LoadReport* report) {
+  return loader_->Lines(slice.data(), slice.size(), readable, first_row, sink, report);
+}
+
+size_t NdjsonSliceEnd(std::string_view data, size_t begin, size_t bytes) {
+  const size_t from = begin + std::max<size_t>(bytes, 1) - 1;
+  if (from >= data.size()) return data.size();
+  const void* nl = std::memchr(data.data() + from, '\n', data.size() - from);
+  return nl ? static_cast<size_t>(static_cast<const char*>(nl) - data.data()) + 1 : data.size();
+}
+
+namespace {
 
 // Calls options.progress at most once per kProgressBytes.
 class Progress {
@@ -301,36 +336,33 @@ class Progress {
   uint64_t next_ = kProgressBytes;
 };
 
-// Hands every line of `data`, a whole input, to `loader`; calls `done(bytes)` now and then.
+// Every line of `data` from `start` on, a slice of about kProgressBytes at a time; `done(end)`
+// after each slice but the last, with the offset of its end.
 template <typename Done>
-void ScanLines(std::string_view data, LineLoader& loader, Done done) {
-  size_t pos = HasUtf8Bom(data) ? kUtf8Bom.size() : 0;
-  size_t next = kProgressBytes;
+void ScanSlices(std::string_view data, size_t start, NdjsonSliceParser& parser,
+                const EntrySink& sink, LoadReport* report, Done done) {
   uint64_t number = 1;
-  while (pos < data.size()) {
-    const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
-    const size_t end =
-        nl ? static_cast<size_t>(static_cast<const char*>(nl) - data.data()) : data.size();
-    loader.Line(data.substr(pos, end - pos), data.size() - pos, number++);
-    pos = end + 1;
-    if (pos >= next) {
-      done(pos);
-      next = pos + kProgressBytes;
-    }
+  for (size_t pos = start; pos < data.size();) {
+    const size_t end = NdjsonSliceEnd(data, pos, kProgressBytes);
+    number += parser.Parse(data.substr(pos, end - pos), data.size() - pos, number, sink, report);
+    pos = end;
+    if (pos < data.size()) done(pos);
   }
 }
 
 // A regular file, mapped: no copy into a buffer, and the pages read are dropped from the
 // mapping as the scan passes them, so a file of any size costs no more than a window of
 // resident memory. False when the file cannot be mapped (the caller then reads it).
-bool LoadMapped(int fd, uint64_t size, LineLoader& loader, Progress& progress) {
+bool LoadMapped(int fd, uint64_t size, NdjsonSliceParser& parser, const EntrySink& sink,
+                LoadReport* report, Progress& progress) {
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED) return false;
   ::madvise(map, size, MADV_SEQUENTIAL);
   const auto* base = static_cast<const char*>(map);
   const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   uint64_t dropped = 0;
-  ScanLines(std::string_view(base, size), loader, [&](uint64_t done) {
+  const size_t start = HasUtf8Bom(std::string_view(base, size)) ? kUtf8Bom.size() : 0;
+  ScanSlices(std::string_view(base, size), start, parser, sink, report, [&](uint64_t done) {
     progress.At(done);
     const uint64_t upto = done / page * page;
     if (upto > dropped) {
@@ -345,7 +377,8 @@ bool LoadMapped(int fd, uint64_t size, LineLoader& loader, Progress& progress) {
 
 // Any readable descriptor (a pipe too), read in blocks; a line longer than a block grows the
 // buffer.
-Status LoadRead(int fd, const std::string& path, LineLoader& loader, Progress& progress) {
+Status LoadRead(int fd, const std::string& path, NdjsonSliceParser& parser, const EntrySink& sink,
+                LoadReport* report, Progress& progress) {
   size_t capacity = kBlockBytes;
   auto buf = std::make_unique<char[]>(capacity + kPadding);
   size_t have = 0;        // bytes in buf
@@ -373,23 +406,20 @@ Status LoadRead(int fd, const std::string& path, LineLoader& loader, Progress& p
       if (HasUtf8Bom(std::string_view(buf.get(), have))) pos = kUtf8Bom.size();
       first = false;
     }
-    const size_t readable_end = have + kPadding;
-    while (pos < have) {
-      const void* nl = std::memchr(buf.get() + pos, '\n', have - pos);
-      if (!nl) break;
-      const size_t end = static_cast<size_t>(static_cast<const char*>(nl) - buf.get());
-      loader.Line(std::string_view(buf.get() + pos, end - pos), readable_end - pos, number++);
-      pos = end + 1;
-    }
-    if (eof) {
-      if (pos < have)
-        loader.Line(std::string_view(buf.get() + pos, have - pos), readable_end - pos, number);
-      break;
-    }
+    // The whole lines of the buffer; at the end of the input, the last one without '\n' too.
+    const void* last_nl = eof ? nullptr : ::memrchr(buf.get() + pos, '\n', have - pos);
+    const size_t end = eof ? have
+                       : last_nl
+                           ? static_cast<size_t>(static_cast<const char*>(last_nl) - buf.get()) + 1
+                           : pos;
+    if (end > pos)
+      number += parser.Parse(std::string_view(buf.get() + pos, end - pos), have + kPadding - pos,
+                             number, sink, report);
+    if (eof) break;
     // Keep the unfinished last line for the next block.
-    std::memmove(buf.get(), buf.get() + pos, have - pos);
-    have -= pos;
-    consumed += pos;
+    std::memmove(buf.get(), buf.get() + end, have - end);
+    have -= end;
+    consumed += end;
     progress.At(consumed);
   }
   progress.End(consumed + have);
@@ -400,9 +430,10 @@ Status LoadRead(int fd, const std::string& path, LineLoader& loader, Progress& p
 
 Status LoadNdjson(std::string_view data, const LoadOptions& options, const EntrySink& sink,
                   LoadReport* report) {
-  LineLoader loader(options, sink, report);
+  NdjsonSliceParser parser(options);
   Progress progress(options, data.size());
-  ScanLines(data, loader, [&](uint64_t done) { progress.At(done); });
+  const size_t start = HasUtf8Bom(data) ? kUtf8Bom.size() : 0;
+  ScanSlices(data, start, parser, sink, report, [&](uint64_t done) { progress.At(done); });
   progress.End(data.size());
   return Status::Ok();
 }
@@ -418,13 +449,14 @@ Status LoadNdjsonFile(const std::string& path, const LoadOptions& options, const
   struct stat st {};
   const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   const uint64_t total = regular ? static_cast<uint64_t>(st.st_size) : 0;
-  LineLoader loader(options, sink, report);
+  NdjsonSliceParser parser(options);
   Progress progress(options, total);
-  if (regular && total > 0 && LoadMapped(fd, total, loader, progress)) return Status::Ok();
+  if (regular && total > 0 && LoadMapped(fd, total, parser, sink, report, progress))
+    return Status::Ok();
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  return LoadRead(fd, path, loader, progress);
+  return LoadRead(fd, path, parser, sink, report, progress);
 }
 
 }  // namespace credlist

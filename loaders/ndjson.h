@@ -23,8 +23,13 @@
 // Files are read in blocks of a few MiB (never whole), so memory stays bounded by the block
 // and the longest line. Parsing uses simdjson On-Demand with its error codes (no exceptions).
 // Not thread-safe across calls sharing a sink or a report; separate calls are independent.
+// For a file parsed on several threads, see loaders/parallel_ndjson.h: it splits the input into
+// slices of whole lines and parses each with an NdjsonSliceParser.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,5 +43,36 @@ Status LoadNdjson(std::string_view data, const LoadOptions& options, const Entry
 
 Status LoadNdjsonFile(const std::string& path, const LoadOptions& options, const EntrySink& sink,
                       LoadReport* report);
+
+// Parses a slice of an NDJSON input: a run of whole lines, the first of which starts the slice
+// (a BOM, when the input has one, is before the first slice, not in it). Lines are handled as
+// by LoadNdjson: each valid entry to the sink, each rejected row to the report. Keeps its
+// simdjson parser and buffers from slice to slice, so one parser per thread is the way to use
+// it; an instance is used by one thread at a time, and instances are independent.
+class NdjsonSliceParser {
+ public:
+  // Only options.department is used (copied); progress is the caller's.
+  explicit NdjsonSliceParser(const LoadOptions& options);
+  ~NdjsonSliceParser();
+  NdjsonSliceParser(const NdjsonSliceParser&) = delete;
+  NdjsonSliceParser& operator=(const NdjsonSliceParser&) = delete;
+
+  // Parses every line of `slice`, numbering the first `first_row` (1-based, by physical line,
+  // blank lines included). `readable` >= slice.size() bytes from slice.data() on may be read:
+  // simdjson reads up to SIMDJSON_PADDING bytes past a line, and a line closer than that to
+  // `readable` is copied first. Returns the number of lines in the slice: its '\n's, plus one
+  // when it ends without one.
+  uint64_t Parse(std::string_view slice, size_t readable, uint64_t first_row, const EntrySink& sink,
+                 LoadReport* report);
+
+ private:
+  class LineLoader;  // ndjson.cc
+  std::unique_ptr<LineLoader> loader_;
+};
+
+// The end of the slice of `data` that starts at `begin` (the start of a line) and holds about
+// `bytes`: just past the first '\n' at or after begin + bytes - 1, or data.size() when there
+// is none. So a slice is at least one line, and a line longer than `bytes` is one slice.
+size_t NdjsonSliceEnd(std::string_view data, size_t begin, size_t bytes);
 
 }  // namespace credlist

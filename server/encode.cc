@@ -41,13 +41,6 @@ void WriteNumber(JsonWriter& w, const Key& key, bool mask, std::string* scratch)
   w.String(*scratch);
 }
 
-Key IdKey(uint64_t lo) {
-  return lo ? Key{static_cast<uint64_t>(KeyType::kIdNumber) << 60, lo} : Key{};
-}
-Key RegKey(uint64_t lo) {
-  return lo ? Key{static_cast<uint64_t>(KeyType::kRegNo) << 60, lo} : Key{};
-}
-
 }  // namespace
 
 void AppendMaskedName(std::string_view name, std::string* out) {
@@ -76,31 +69,33 @@ void AppendMaskedNumber(std::string_view number, std::string* out) {
 
 void WriteEntry(const Snapshot& snap, uint32_t index, Visibility vis, JsonWriter& w) {
   const EntryRecord& r = snap.record(index);
+  const EntryProfile& p = snap.profile(r);
+  const EntryDates dates = snap.dates(index);
   const bool mask = vis == Visibility::kPublic;
-  const bool person = r.subject_type == SubjectType::kNaturalPerson;
+  const bool person = r.subject_type() == SubjectType::kNaturalPerson;
   thread_local std::string scratch;
   w.BeginObject();
-  w.Key("entry_id").String(snap.str(r.entry_id));
-  w.Key("list").String(ListKindName(r.list));
-  w.Key("category").StringOrNull(snap.str(r.category));
-  w.Key("subject_type").String(SubjectTypeName(r.subject_type));
+  w.Key("entry_id").String(snap.str(r.entry_id()));
+  w.Key("list").String(ListKindName(r.list()));
+  w.Key("category").StringOrNull(snap.str(p.category));
+  w.Key("subject_type").String(SubjectTypeName(r.subject_type()));
   w.Key("name");
-  WriteName(w, snap.str(r.name), mask && person, &scratch);
+  WriteName(w, snap.str(r.name()), mask && person, &scratch);
   w.Key("uscc");
-  WriteNumber(w, r.uscc, false, &scratch);
+  WriteNumber(w, r.uscc(), false, &scratch);
   w.Key("reg_no");
-  WriteNumber(w, RegKey(r.reg_no), false, &scratch);
-  w.Key("id_type").StringOrNull(snap.str(r.id_type));
+  WriteNumber(w, r.reg_no(), false, &scratch);
+  w.Key("id_type").StringOrNull(snap.str(p.id_type));
   w.Key("id_number");
-  WriteNumber(w, IdKey(r.id_number), mask, &scratch);
+  WriteNumber(w, r.id_number(), mask, &scratch);
   w.Key("legal_rep");
-  WriteName(w, snap.str(r.legal_rep), mask, &scratch);
+  WriteName(w, snap.str(r.legal_rep()), mask, &scratch);
   w.Key("legal_rep_id_number");
-  WriteNumber(w, IdKey(r.legal_rep_id), mask, &scratch);
-  w.Key("conduct").StringOrNull(snap.str(r.conduct));
-  w.Key("outcome").StringOrNull(snap.str(r.outcome));
-  w.Key("department").StringOrNull(snap.str(r.department));
-  w.Key("basis").StringOrNull(snap.str(r.basis));
+  WriteNumber(w, r.legal_rep_id(), mask, &scratch);
+  w.Key("conduct").StringOrNull(snap.str(p.conduct));
+  w.Key("outcome").StringOrNull(snap.str(p.outcome));
+  w.Key("department").StringOrNull(snap.str(p.department));
+  w.Key("basis").StringOrNull(snap.str(p.basis));
   char date[16];
   auto write_date = [&](const char* name, Day d) {
     w.Key(name);
@@ -112,18 +107,18 @@ void WriteEntry(const Snapshot& snap, uint32_t index, Visibility vis, JsonWriter
     std::snprintf(date, sizeof date, "%04d-%02d-%02d", c.year, c.month, c.day);
     w.String(date);
   };
-  write_date("decided_on", r.decided_on);
-  write_date("valid_from", r.valid_from);
-  write_date("valid_until", r.valid_until);
+  write_date("decided_on", dates.decided_on);
+  write_date("valid_from", dates.valid_from);
+  write_date("valid_until", dates.valid_until);
   w.Key("memoranda").BeginArray();
-  for (uint64_t m = r.memoranda; m != 0; m &= m - 1) {
+  for (uint64_t m = p.memoranda; m != 0; m &= m - 1) {
     const std::string id = MemorandumId(__builtin_ctzll(m));
     w.String(id);
   }
   w.EndArray();
-  w.Key("state").String(StateName(r.state));
-  if (r.exit_reason != ExitReason::kNone)
-    w.Key("exit_reason").String(ExitReasonName(r.exit_reason));
+  w.Key("state").String(StateName(r.state()));
+  if (r.exit_reason() != ExitReason::kNone)
+    w.Key("exit_reason").String(ExitReasonName(r.exit_reason()));
   w.EndObject();
 }
 

@@ -16,6 +16,7 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kHeaderLimit = 16 << 10;
+constexpr size_t kFirstRead = 8 << 10;
 constexpr size_t kScreenBlock = 256 << 10;     // body bytes read per step of a screen
 constexpr size_t kScreenHighWater = 64 << 20;  // output waiting for the client: stop reading
 constexpr size_t kScreenChunk = 64 << 10;      // output worth a chunk of its own
@@ -63,11 +64,27 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() { DoRead(); }
 
  private:
+  // Waits for the next request: up to the idle timeout for its first bytes, then up to the
+  // header timeout for the rest of its header. The first read takes the whole request in the
+  // common case, so the header read that follows costs no system call.
   void DoRead() {
+    if (buffer_.size() > 0) return ReadHeader();  // pipelined: already here
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+  }
+
+  void OnFirstBytes(beast::error_code ec, size_t n) {
+    if (ec) return Fail(ec);
+    buffer_.commit(n);
+    ReadHeader();
+  }
+
+  void ReadHeader() {
     header_.emplace();
     header_->header_limit(kHeaderLimit);
     header_->body_limit(boost::none);  // the body limit is set once the route is known
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    stream_.expires_after(std::chrono::seconds(options_.header_timeout_seconds));
     http::async_read_header(stream_, buffer_, *header_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
@@ -90,7 +107,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return OnBody(http::error::body_limit, 0);
     body_.emplace(std::move(*header_));
     body_->body_limit(options_.body_limit);
-    stream_.expires_after(std::chrono::seconds(options_.header_timeout_seconds));
+    stream_.expires_after(std::chrono::seconds(options_.body_timeout_seconds));
     http::async_read(stream_, buffer_, *body_,
                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
@@ -204,7 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
     body.data = inbuf_.data();
     body.size = inbuf_.size();
     reading_ = true;
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    stream_.expires_after(std::chrono::seconds(options_.body_timeout_seconds));
     http::async_read_some(stream_, buffer_, *stream_body_,
                           beast::bind_front_handler(&Session::OnScreenRead, shared_from_this()));
   }
@@ -263,7 +280,7 @@ class Session : public std::enable_shared_from_this<Session> {
     writing_ = true;
     const std::array<net::const_buffer, 3> buffers = {net::buffer(head_), net::buffer(pending_),
                                                       net::buffer(tail_)};
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    stream_.expires_after(std::chrono::seconds(options_.body_timeout_seconds));
     net::async_write(stream_, buffers,
                      beast::bind_front_handler(&Session::OnScreenWrite, shared_from_this()));
   }

@@ -23,8 +23,9 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   int threads = 0;                        // 0: one per core
   size_t body_limit = 16 << 20;           // POST /v1/check and the others; /v1/screen streams
-  int header_timeout_seconds = 30;        // to receive a request's header
-  int idle_timeout_seconds = 60;          // between requests on a kept-alive connection
+  int idle_timeout_seconds = 60;          // a kept-alive connection with no request is closed
+  int header_timeout_seconds = 10;        // from a request's first bytes to the end of its header
+  int body_timeout_seconds = 60;          // to receive a (bounded) body; a screen: per block
 };
 
 class HttpServer {

@@ -2,22 +2,28 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
 #include <unistd.h>
+#include <xxhash.h>
 
-#include <bit>
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
-#include <optional>
+#include <new>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include "store/entry_codec.h"
 
 namespace credlist {
 namespace {
@@ -28,40 +34,29 @@ constexpr int32_t kApplicationId = 0x4352444C;
 // Migration i takes the schema from version i to version i + 1, in the transaction that also
 // sets PRAGMA user_version. Append only: a released migration is never edited.
 constexpr std::string_view kMigrations[] = {
-    // 1: entries (one row per entry_id), their packed form, API tokens (hashes only).
+    // 1: loads, entry chunks, the counts that decide compaction, API tokens (hashes only).
     R"sql(
-CREATE TABLE entries (
-  id                  INTEGER PRIMARY KEY,      -- links to entries_packed; survives VACUUM
-  entry_id            TEXT NOT NULL UNIQUE CHECK (entry_id <> ''),
-  list                TEXT NOT NULL,            -- red | black | watch
-  category            TEXT,
-  subject_type        TEXT NOT NULL,            -- legal_person | natural_person | other_org
-  name                TEXT NOT NULL,
-  uscc                TEXT,                     -- canonical 18 characters; NULL when absent
-  reg_no              TEXT,                     -- 15 digits
-  id_type             TEXT,
-  id_number           TEXT,                     -- 18 characters
-  legal_rep           TEXT,
-  legal_rep_id_number TEXT,
-  conduct             TEXT,
-  outcome             TEXT,
-  department          TEXT,
-  basis               TEXT,
-  decided_on          TEXT,                     -- YYYY-MM-DD; NULL when absent
-  valid_from          TEXT,
-  valid_until         TEXT,                     -- exclusive; NULL: no end
-  memoranda           INTEGER NOT NULL,         -- bit i: memorandum i (P01 = bit 0)
-  state               TEXT NOT NULL,
-  exit_reason         TEXT,                     -- NULL unless exited
-  in_force_on         TEXT,
-  exited_on           TEXT
+CREATE TABLE loads (
+  seq          INTEGER PRIMARY KEY,          -- in commit order
+  started_at   TEXT NOT NULL,                -- ISO 8601 UTC: the write transaction began
+  committed_at TEXT NOT NULL,                -- ISO 8601 UTC: just before it committed
+  source       TEXT,                         -- what was loaded (files, postgres:TABLE); NULL
+  entries      INTEGER NOT NULL,             -- entries the load wrote
+  replace_all  INTEGER NOT NULL CHECK (replace_all IN (0, 1))  -- 1: removed all before it
 ) STRICT;
--- The same entries in the compact form that credlist reads at start, one row per row of
--- `entries` (same id), written in the same transactions. Not for reading by hand.
-CREATE TABLE entries_packed (
-  id     INTEGER PRIMARY KEY,
-  packed BLOB NOT NULL
+CREATE TABLE entry_chunks (
+  seq      INTEGER PRIMARY KEY,              -- write order: a later entry supersedes
+  load_seq INTEGER NOT NULL REFERENCES loads (seq),
+  entries  INTEGER NOT NULL CHECK (entries > 0),
+  body     BLOB NOT NULL                     -- store/entry_codec.h
 ) STRICT;
+-- One row: what decides when to count superseded entries (docs/data-directory.md).
+CREATE TABLE entry_counts (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  current_entries INTEGER NOT NULL,  -- distinct entry_ids: counted, or a load's size since
+  stored_at_count INTEGER NOT NULL   -- sum(entry_chunks.entries) when last counted
+) STRICT;
+INSERT INTO entry_counts VALUES (1, 0, 0);
 CREATE TABLE tokens (
   token_id   TEXT NOT NULL PRIMARY KEY CHECK (token_id <> ''),
   hash       TEXT NOT NULL UNIQUE,              -- hex SHA-256 of the secret
@@ -76,91 +71,21 @@ CREATE TABLE tokens (
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion,
               "kSqliteSchemaVersion must count the migrations");
 
-// The columns of `entries`, in the order the statements below bind and read them.
-enum EntryColumn {
-  kColEntryId,
-  kColList,
-  kColCategory,
-  kColSubjectType,
-  kColName,
-  kColUscc,
-  kColRegNo,
-  kColIdType,
-  kColIdNumber,
-  kColLegalRep,
-  kColLegalRepId,
-  kColConduct,
-  kColOutcome,
-  kColDepartment,
-  kColBasis,
-  kColDecidedOn,
-  kColValidFrom,
-  kColValidUntil,
-  kColMemoranda,
-  kColState,
-  kColExitReason,
-  kColInForceOn,
-  kColExitedOn,
-  kEntryColumns
-};
+// The longest entry_id the store takes (the loaders allow 128 bytes); EntryIdSet packs it.
+constexpr size_t kMaxEntryIdBytes = 0xFFFF;
 
-constexpr const char* kColumnNames[kEntryColumns] = {"entry_id",
-                                                     "list",
-                                                     "category",
-                                                     "subject_type",
-                                                     "name",
-                                                     "uscc",
-                                                     "reg_no",
-                                                     "id_type",
-                                                     "id_number",
-                                                     "legal_rep",
-                                                     "legal_rep_id_number",
-                                                     "conduct",
-                                                     "outcome",
-                                                     "department",
-                                                     "basis",
-                                                     "decided_on",
-                                                     "valid_from",
-                                                     "valid_until",
-                                                     "memoranda",
-                                                     "state",
-                                                     "exit_reason",
-                                                     "in_force_on",
-                                                     "exited_on"};
-
-std::string ColumnList() {
-  std::string s;
-  for (int i = 0; i < kEntryColumns; ++i) {
-    if (i) s += ", ";
-    s += kColumnNames[i];
-  }
-  return s;
-}
-
-// Inserts or updates the row of an entry, or changes nothing when the entry is stored already
-// and unchanged: a reload of the same snapshot then only reads. The typed columns render every
-// field exactly, so equal columns mean an equal entry. (No RETURNING id: it would make SQLite
-// keep a statement journal, which wrote ten times the data.)
-std::string UpsertEntrySql() {
-  std::string s = "INSERT INTO entries (" + ColumnList() + ") VALUES (";
-  for (int i = 0; i < kEntryColumns; ++i) s += i ? ", ?" : "?";
-  s += ") ON CONFLICT (entry_id) DO UPDATE SET ";
-  for (int i = 1; i < kEntryColumns; ++i) {
-    if (i > 1) s += ", ";
-    s += std::string(kColumnNames[i]) + " = excluded." + kColumnNames[i];
-  }
-  s += " WHERE ";
-  for (int i = 1; i < kEntryColumns; ++i) {
-    if (i > 1) s += " OR ";
-    s += std::string(kColumnNames[i]) + " IS NOT excluded." + kColumnNames[i];
-  }
-  return s;
-}
-
-constexpr char kEntryIdSql[] = "SELECT id FROM entries WHERE entry_id = ?";
-constexpr char kUpsertPackedSql[] =
-    "INSERT INTO entries_packed (id, packed) VALUES (?, ?) "
-    "ON CONFLICT (id) DO UPDATE SET packed = excluded.packed";
+constexpr char kInsertLoadSql[] =
+    "INSERT INTO loads (started_at, committed_at, source, entries, replace_all) "
+    "VALUES (?1, ?1, NULL, 0, ?2)";
+constexpr char kFinishLoadSql[] =
+    "UPDATE loads SET committed_at = ?1, source = ?2, entries = ?3 WHERE seq = ?4";
+constexpr char kInsertChunkSql[] =
+    "INSERT INTO entry_chunks (load_seq, entries, body) VALUES (?, ?, ?)";
+constexpr char kStoredSql[] = "SELECT coalesce(sum(entries), 0) FROM entry_chunks";
+constexpr char kCountsSql[] =
+    "SELECT current_entries, stored_at_count FROM entry_counts WHERE id = 1";
+constexpr char kSetCountsSql[] =
+    "UPDATE entry_counts SET current_entries = ?1, stored_at_count = ?2 WHERE id = 1";
 
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -190,17 +115,25 @@ Status Exec(sqlite3* db, const char* sql, std::string_view op) {
   return Status::Ok();
 }
 
-Result<StmtPtr> Prepare(sqlite3* db, const std::string& sql, std::string_view op,
+Result<StmtPtr> Prepare(sqlite3* db, std::string_view sql, std::string_view op,
                         unsigned flags = 0) {
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), flags, &st, nullptr) !=
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &st, nullptr) !=
       SQLITE_OK)
     return SqliteError(db, op);
   return StmtPtr(st);
 }
 
+// Steps a statement that returns nothing and resets it.
+Status StepDone(sqlite3* db, sqlite3_stmt* st, std::string_view op) {
+  const int rc = sqlite3_step(st);
+  Status s = rc == SQLITE_DONE ? Status::Ok() : SqliteError(db, op);
+  sqlite3_reset(st);
+  return s;
+}
+
 // Runs a PRAGMA (or any query) that returns one integer.
-Result<int64_t> QueryInt(sqlite3* db, const char* sql, std::string_view op) {
+Result<int64_t> QueryInt(sqlite3* db, std::string_view sql, std::string_view op) {
   auto st = Prepare(db, sql, op);
   if (!st.ok()) return st.status();
   if (sqlite3_step(st->get()) != SQLITE_ROW) return SqliteError(db, op);
@@ -237,97 +170,25 @@ class WriteTransaction {
   bool open_ = false;
 };
 
-// --- Dates and keys as text ------------------------------------------------------------------
-
-// YYYY-MM-DD into out[10]; false when the day is not in years 0001-9999.
-bool FormatIsoDay(Day day, char* out) {
-  static const Day kMin = DayFromCivil(1, 1, 1), kMax = DayFromCivil(9999, 12, 31);
-  if (day < kMin || day > kMax) return false;
-  const CivilDate c = CivilFromDay(day);
-  out[0] = static_cast<char>('0' + c.year / 1000);
-  out[1] = static_cast<char>('0' + c.year / 100 % 10);
-  out[2] = static_cast<char>('0' + c.year / 10 % 10);
-  out[3] = static_cast<char>('0' + c.year % 10);
-  out[4] = '-';
-  out[5] = static_cast<char>('0' + c.month / 10);
-  out[6] = static_cast<char>('0' + c.month % 10);
-  out[7] = '-';
-  out[8] = static_cast<char>('0' + c.day / 10);
-  out[9] = static_cast<char>('0' + c.day % 10);
-  return true;
-}
-
-// The identifier columns and the key type each holds (as MakeEntry fills them).
-struct KeyColumn {
-  int column;
-  KeyType type;
-  Key Entry::*member;
-};
-constexpr KeyColumn kKeyColumns[] = {
-    {kColUscc, KeyType::kUscc, &Entry::uscc},
-    {kColRegNo, KeyType::kRegNo, &Entry::reg_no},
-    {kColIdNumber, KeyType::kIdNumber, &Entry::id_number},
-    {kColLegalRepId, KeyType::kIdNumber, &Entry::legal_rep_id},
-};
-
-// The date columns, and which sentinel NULL stands for in each.
-struct DateColumn {
-  int column;
-  Day Entry::*member;
-  Day null_value;
-};
-constexpr DateColumn kDateColumns[] = {
-    {kColDecidedOn, &Entry::decided_on, kNoDay},     {kColValidFrom, &Entry::valid_from, kNoDay},
-    {kColValidUntil, &Entry::valid_until, kForever}, {kColInForceOn, &Entry::in_force_on, kNoDay},
-    {kColExitedOn, &Entry::exited_on, kNoDay},
-};
-
-// The entry's fields as the text the row holds. Lives until the statement has been stepped:
-// every text is bound without a copy.
-struct EntryText {
-  char keys[std::size(kKeyColumns)][18];
-  size_t key_sizes[std::size(kKeyColumns)];
-  char dates[std::size(kDateColumns)][10];
-};
-
-Status Unstorable(const Entry& e, const char* field, const std::string& why) {
-  return Status::Invalid(field, "entry '" + e.entry_id + "' cannot be stored: " + why);
-}
-
-// Checks that the entry has a row form that reads back as the same Entry, and renders its
-// keys and dates.
-Status RenderEntry(const Entry& e, EntryText* t) {
-  if (static_cast<int>(e.list) > 2) return Unstorable(e, "list", "unknown list kind");
-  if (static_cast<int>(e.subject_type) > 2)
-    return Unstorable(e, "subject_type", "unknown subject type");
-  if (static_cast<int>(e.state) > 6) return Unstorable(e, "state", "unknown state");
-  if (static_cast<int>(e.exit_reason) > 7)
-    return Unstorable(e, "exit_reason", "unknown exit reason");
-  for (size_t i = 0; i < std::size(kKeyColumns); ++i) {
-    const KeyColumn& k = kKeyColumns[i];
-    const Key& key = e.*k.member;
-    t->key_sizes[i] = 0;
-    if (key.empty()) continue;
-    if (key.type() != k.type)
-      return Unstorable(e, kColumnNames[k.column],
-                        "holds a key of type " + std::string(KeyTypeName(key.type())));
-    t->key_sizes[i] = FormatKeyTo(key, t->keys[i]);
+// A read transaction: every statement in it sees one committed state. Ending it cannot fail.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(sqlite3* db) : db_(db) {}
+  ~ReadTransaction() {
+    if (open_) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
   }
-  for (size_t i = 0; i < std::size(kDateColumns); ++i) {
-    const DateColumn& d = kDateColumns[i];
-    const Day day = e.*d.member;
-    if (day == d.null_value) continue;
-    if (!FormatIsoDay(day, t->dates[i]))
-      return Unstorable(
-          e, kColumnNames[d.column],
-          day == kNoDay || day == kForever
-              ? std::string(day == kNoDay ? "no day" : "forever") + " is not allowed here"
-              : "day " + std::to_string(day) + " is not in years 0001-9999");
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  Status Begin(std::string_view op) {
+    if (Status s = Exec(db_, "BEGIN", op); !s.ok()) return s;
+    open_ = true;
+    return Status::Ok();
   }
-  return Status::Ok();
-}
 
-// --- Binding and reading columns ---------------------------------------------------------------
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
 
 int BindText(sqlite3_stmt* st, int column, std::string_view s) {
   return sqlite3_bind_text(st, column + 1, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
@@ -337,176 +198,69 @@ int BindOptionalText(sqlite3_stmt* st, int column, std::string_view s) {
   return s.empty() ? sqlite3_bind_null(st, column + 1) : BindText(st, column, s);
 }
 
-int BindEntry(sqlite3_stmt* st, const Entry& e, const EntryText& t) {
-  int rc = SQLITE_OK;
-  auto ok = [&rc](int r) {
-    if (r != SQLITE_OK && rc == SQLITE_OK) rc = r;
-  };
-  ok(BindText(st, kColEntryId, e.entry_id));
-  ok(BindText(st, kColList, ListKindName(e.list)));
-  ok(BindOptionalText(st, kColCategory, e.category));
-  ok(BindText(st, kColSubjectType, SubjectTypeName(e.subject_type)));
-  ok(BindText(st, kColName, e.name));
-  ok(BindOptionalText(st, kColIdType, e.id_type));
-  ok(BindOptionalText(st, kColLegalRep, e.legal_rep));
-  ok(BindOptionalText(st, kColConduct, e.conduct));
-  ok(BindOptionalText(st, kColOutcome, e.outcome));
-  ok(BindOptionalText(st, kColDepartment, e.department));
-  ok(BindOptionalText(st, kColBasis, e.basis));
-  for (size_t i = 0; i < std::size(kKeyColumns); ++i)
-    ok(BindOptionalText(st, kKeyColumns[i].column, std::string_view(t.keys[i], t.key_sizes[i])));
-  for (size_t i = 0; i < std::size(kDateColumns); ++i) {
-    const DateColumn& d = kDateColumns[i];
-    ok(e.*d.member == d.null_value ? sqlite3_bind_null(st, d.column + 1)
-                                   : BindText(st, d.column, std::string_view(t.dates[i], 10)));
-  }
-  ok(sqlite3_bind_int64(st, kColMemoranda + 1, static_cast<sqlite3_int64>(e.memoranda)));
-  ok(BindText(st, kColState, StateName(e.state)));
-  ok(BindOptionalText(st, kColExitReason, ExitReasonName(e.exit_reason)));
-  return rc;
-}
-
 std::string_view ColumnText(sqlite3_stmt* st, int column) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
   if (p == nullptr) return {};
   return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(st, column)));
 }
 
-// A TEXT or BLOB value without the copy that sqlite3_column_text makes to add a terminator.
-std::string_view ColumnBytes(sqlite3_stmt* st, int column) {
-  const auto* p = static_cast<const char*>(sqlite3_column_blob(st, column));
-  if (p == nullptr) return {};
-  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(st, column)));
-}
-
-// --- The packed form ---------------------------------------------------------------------------
-//
-// What credlist reads back at start (entries_packed.packed): reading and parsing the 23 typed
-// columns costs about 1 us a row, this form a few hundred ns with SQLite's own work included.
-// Little-endian:
-//   u8 format (kPackedFormat), u8 list, u8 subject_type, u8 state, u8 exit_reason,
-//   u8 key mask (bit i: kKeyColumns[i] present), u64 memoranda,
-//   i32 x 5 days (kDateColumns order, kNoDay and kForever as they are),
-//   u64 hi, u64 lo for each present key,
-//   varint length and bytes of each of kPackedStrings (entry_id first).
-static_assert(std::endian::native == std::endian::little, "the packed form is little-endian");
-constexpr uint8_t kPackedFormat = 1;
-
-constexpr std::string Entry::*kPackedStrings[] = {
-    &Entry::entry_id, &Entry::category, &Entry::name,       &Entry::id_type, &Entry::legal_rep,
-    &Entry::conduct,  &Entry::outcome,  &Entry::department, &Entry::basis,
-};
-
-template <typename T>
-void PutFixed(std::string* out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out->append(buf, sizeof(T));
-}
-
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-// The entry has passed RenderEntry.
-void PackEntry(const Entry& e, std::string* out) {
-  out->clear();
-  uint8_t mask = 0;
-  for (size_t i = 0; i < std::size(kKeyColumns); ++i)
-    if (!(e.*kKeyColumns[i].member).empty()) mask |= static_cast<uint8_t>(1u << i);
-  const char head[] = {static_cast<char>(kPackedFormat),  static_cast<char>(e.list),
-                       static_cast<char>(e.subject_type), static_cast<char>(e.state),
-                       static_cast<char>(e.exit_reason),  static_cast<char>(mask)};
-  out->append(head, sizeof head);
-  PutFixed<uint64_t>(out, e.memoranda);
-  for (const DateColumn& d : kDateColumns) PutFixed<int32_t>(out, e.*d.member);
-  for (size_t i = 0; i < std::size(kKeyColumns); ++i) {
-    if (!(mask & (1u << i))) continue;
-    PutFixed<uint64_t>(out, (e.*kKeyColumns[i].member).hi);
-    PutFixed<uint64_t>(out, (e.*kKeyColumns[i].member).lo);
-  }
-  for (auto member : kPackedStrings) {
-    const std::string& s = e.*member;
-    PutVarint(out, s.size());
-    out->append(s);
-  }
-}
-
-// Reads a packed entry with every bound checked; a failed read leaves ok() false.
-class PackedReader {
+// A chunk's body through incremental blob I/O: one handle, moved from row to row
+// (sqlite3_blob_reopen compiles nothing), and one buffer, reused, so that reading or writing a
+// chunk costs one copy and no allocation (a BLOB column value costs a fresh buffer of its size
+// and a second copy). Must be closed before the transaction ends.
+class ChunkBody {
  public:
-  explicit PackedReader(std::string_view bytes) : p_(bytes.data()), end_(p_ + bytes.size()) {}
-  bool ok() const { return ok_; }
-  bool at_end() const { return p_ == end_; }
+  ChunkBody(sqlite3* db, bool write) : db_(db), write_(write) {}
+  ~ChunkBody() { Close(); }
+  ChunkBody(const ChunkBody&) = delete;
+  ChunkBody& operator=(const ChunkBody&) = delete;
 
-  template <typename T>
-  T Fixed() {
-    T v{};
-    if (static_cast<size_t>(end_ - p_) < sizeof(T)) {
-      ok_ = false;
-      return v;
-    }
-    std::memcpy(&v, p_, sizeof(T));
-    p_ += sizeof(T);
-    return v;
+  void Close() {
+    if (blob_) sqlite3_blob_close(blob_);
+    blob_ = nullptr;
   }
-  void String(std::string* s) {
-    uint64_t n = 0;
-    for (int shift = 0;; shift += 7) {
-      if (p_ == end_ || shift > 63) {
-        ok_ = false;
-        return;
-      }
-      const auto b = static_cast<uint8_t>(*p_++);
-      n |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) break;
+
+  // Reads the body of chunk `seq`; the view is valid until the next Read.
+  Result<std::string_view> Read(int64_t seq, std::string_view op) {
+    if (Status s = Open(seq, op); !s.ok()) return s;
+    const int size = sqlite3_blob_bytes(blob_);
+    if (static_cast<size_t>(size) > capacity_) {
+      capacity_ = static_cast<size_t>(size) + static_cast<size_t>(size) / 4;
+      buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
     }
-    if (n > static_cast<size_t>(end_ - p_)) {
-      ok_ = false;
-      return;
-    }
-    s->assign(p_, n);
-    p_ += n;
+    if (sqlite3_blob_read(blob_, buffer_.get(), size, 0) != SQLITE_OK)
+      return Status::Io("sqlite store: " + std::string(op) + ": entry_chunks row " +
+                        std::to_string(seq) + ": " + sqlite3_errmsg(db_));
+    return std::string_view(buffer_.get(), static_cast<size_t>(size));
+  }
+
+  // Writes `body` over the zeroblob of the same size that row `seq` was inserted with.
+  Status Write(int64_t seq, std::string_view body, std::string_view op) {
+    if (Status s = Open(seq, op); !s.ok()) return s;
+    if (sqlite3_blob_write(blob_, body.data(), static_cast<int>(body.size()), 0) != SQLITE_OK)
+      return Status::Io("sqlite store: " + std::string(op) + ": entry_chunks row " +
+                        std::to_string(seq) + ": " + sqlite3_errmsg(db_));
+    return Status::Ok();
   }
 
  private:
-  const char* p_;
-  const char* end_;
-  bool ok_ = true;
-};
-
-// Fills every field of `e`; on failure returns what is wrong.
-std::string UnpackEntry(std::string_view packed, Entry* e) {
-  PackedReader r(packed);
-  const auto format = r.Fixed<uint8_t>();
-  if (!r.ok()) return "empty packed value";
-  if (format != kPackedFormat) return "unknown packed format " + std::to_string(format);
-  const auto list = r.Fixed<uint8_t>(), subject = r.Fixed<uint8_t>(), state = r.Fixed<uint8_t>(),
-             exit = r.Fixed<uint8_t>(), mask = r.Fixed<uint8_t>();
-  if (list > 2 || subject > 2 || state > 6 || exit > 7 || mask >= 1u << std::size(kKeyColumns))
-    return "bad enum or key mask";
-  e->list = static_cast<ListKind>(list);
-  e->subject_type = static_cast<SubjectType>(subject);
-  e->state = static_cast<State>(state);
-  e->exit_reason = static_cast<ExitReason>(exit);
-  e->memoranda = r.Fixed<uint64_t>();
-  for (const DateColumn& d : kDateColumns) e->*d.member = r.Fixed<int32_t>();
-  for (size_t i = 0; i < std::size(kKeyColumns); ++i) {
-    Key& k = e->*kKeyColumns[i].member;
-    k = Key{};
-    if (!(mask & (1u << i))) continue;
-    k.hi = r.Fixed<uint64_t>();
-    k.lo = r.Fixed<uint64_t>();
+  Status Open(int64_t seq, std::string_view op) {
+    const int rc =
+        blob_ ? sqlite3_blob_reopen(blob_, seq)
+              : sqlite3_blob_open(db_, "main", "entry_chunks", "body", seq, write_ ? 1 : 0, &blob_);
+    if (rc == SQLITE_OK) return Status::Ok();
+    Status s = Status::Io("sqlite store: " + std::string(op) + ": entry_chunks row " +
+                          std::to_string(seq) + ": " + sqlite3_errmsg(db_));
+    Close();  // after a failed reopen the handle is of no more use
+    return s;
   }
-  for (auto member : kPackedStrings) r.String(&(e->*member));
-  if (!r.ok()) return "truncated packed value";
-  if (!r.at_end()) return "trailing bytes in packed value";
-  return "";
-}
+
+  sqlite3* db_;
+  bool write_;
+  sqlite3_blob* blob_ = nullptr;
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
+};
 
 std::string UtcNow() {
   const std::time_t now = std::time(nullptr);
@@ -522,25 +276,184 @@ bool IsUniqueViolation(sqlite3* db) {
   return rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE;
 }
 
+// --- Counting entry_ids ----------------------------------------------------------------------
+
+// A set of entry_ids, for counting them and finding superseded ones: millions of them, each
+// looked up once, so the cost is the cache misses. The ids' bytes go to one arena (a 2-byte
+// size, then the bytes); the table is open addressing with linear probing over 64-bit slots
+// (the top 24 bits of the id's XXH3-64, the arena offset + 1 below them; 0 is empty), at most
+// 3/4 full, and a chunk's ids are hashed first so that their slots are prefetched ahead of the
+// probes. Equal tags are told apart by comparing the bytes. About 8-16 bytes of table and
+// size + 2 bytes of arena per id.
+class EntryIdSet {
+ public:
+  // Sized for `expected` ids without growing (it grows when there are more).
+  explicit EntryIdSet(uint64_t expected) {
+    size_t capacity = 64;
+    while (capacity / 4 * 3 < expected) capacity *= 2;
+    slots_ = Slots(capacity);
+  }
+  EntryIdSet(const EntryIdSet&) = delete;
+  EntryIdSet& operator=(const EntryIdSet&) = delete;
+
+  uint64_t size() const { return size_; }
+
+  // Adds ids[n - 1], ..., ids[0], in that order (the newest first); calls seen(i) for each
+  // ids[i] that was in the set already. Each id has at most kMaxEntryIdBytes.
+  template <typename Seen>
+  void AddNewestFirst(std::span<const std::string_view> ids, Seen&& seen) {
+    constexpr size_t kAhead = 12;
+    hashes_.resize(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) hashes_[i] = XXH3_64bits(ids[i].data(), ids[i].size());
+    for (size_t i = ids.size(); i-- > 0;) {
+      if (i >= kAhead) __builtin_prefetch(&slots_[hashes_[i - kAhead] & slots_.mask()]);
+      if (!Add(ids[i], hashes_[i])) seen(i);
+    }
+  }
+
+ private:
+  static constexpr int kTagShift = 40;
+  static constexpr uint64_t kOffsetMask = (uint64_t{1} << kTagShift) - 1;
+
+  std::string_view Text(uint64_t slot) const {
+    const size_t at = (slot & kOffsetMask) - 1;
+    uint16_t size;
+    std::memcpy(&size, arena_.data() + at, 2);
+    return std::string_view(arena_.data() + at + 2, size);
+  }
+
+  // False when `id` is there already.
+  bool Add(std::string_view id, uint64_t hash) {
+    const uint64_t tag = hash >> kTagShift << kTagShift;
+    for (size_t i = hash & slots_.mask();; i = (i + 1) & slots_.mask()) {
+      const uint64_t slot = slots_[i];
+      if (slot == 0) {
+        slots_[i] = tag | (arena_.size() + 1);
+        const auto size = static_cast<uint16_t>(id.size());
+        arena_.append(reinterpret_cast<const char*>(&size), 2);
+        arena_.append(id);
+        if (++size_ > slots_.size() / 4 * 3) Grow();
+        return true;
+      }
+      if ((slot & ~kOffsetMask) == tag && Text(slot) == id) return false;
+    }
+  }
+
+  void Grow() {
+    Slots old(slots_.size() * 2);
+    std::swap(old, slots_);
+    for (size_t n = 0; n < old.size(); ++n) {
+      const uint64_t slot = old[n];
+      if (slot == 0) continue;
+      const std::string_view text = Text(slot);
+      size_t i = XXH3_64bits(text.data(), text.size()) & slots_.mask();
+      while (slots_[i] != 0) i = (i + 1) & slots_.mask();
+      slots_[i] = slot;
+    }
+  }
+
+  // The table: zeroed memory of a power-of-two number of slots. Big tables get their own
+  // mapping in transparent huge pages where the kernel allows it (MADV_HUGEPAGE), which halves
+  // the cost of a probe: with 4 KiB pages most probes also miss the TLB.
+  class Slots {
+   public:
+    Slots() = default;
+    explicit Slots(size_t count) : count_(count), bytes_(count * sizeof(uint64_t)) {
+      if (bytes_ >= kHugePage) {
+        bytes_ = (bytes_ + kHugePage - 1) / kHugePage * kHugePage;
+        void* p = ::mmap(nullptr, bytes_ + kHugePage, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        // Aligned to 2 MiB, the slack before and after returned.
+        auto* base = static_cast<char*>(p);
+        const auto misalign = reinterpret_cast<uintptr_t>(base) % kHugePage;
+        char* aligned = base + (misalign ? kHugePage - misalign : 0);
+        if (aligned > base) ::munmap(base, static_cast<size_t>(aligned - base));
+        const size_t tail = static_cast<size_t>(base + bytes_ + kHugePage - (aligned + bytes_));
+        if (tail) ::munmap(aligned + bytes_, tail);
+        ::madvise(aligned, bytes_, MADV_HUGEPAGE);  // a hint: failing is harmless
+        data_ = reinterpret_cast<uint64_t*>(aligned);
+        mapped_ = true;
+      } else {
+        small_.assign(count, 0);
+        data_ = small_.data();
+      }
+    }
+    ~Slots() {
+      if (mapped_) ::munmap(data_, bytes_);
+    }
+    Slots(Slots&& o) noexcept { *this = std::move(o); }
+    Slots& operator=(Slots&& o) noexcept {
+      std::swap(data_, o.data_);
+      std::swap(count_, o.count_);
+      std::swap(bytes_, o.bytes_);
+      std::swap(mapped_, o.mapped_);
+      small_.swap(o.small_);
+      return *this;
+    }
+    size_t size() const { return count_; }
+    size_t mask() const { return count_ - 1; }
+    uint64_t& operator[](size_t i) { return data_[i]; }
+    uint64_t operator[](size_t i) const { return data_[i]; }
+
+   private:
+    static constexpr size_t kHugePage = size_t{1} << 21;
+    uint64_t* data_ = nullptr;
+    size_t count_ = 0;
+    size_t bytes_ = 0;
+    bool mapped_ = false;
+    std::vector<uint64_t> small_;
+  };
+
+  Slots slots_;
+  uint64_t size_ = 0;
+  std::string arena_;
+  std::vector<uint64_t> hashes_;  // of the chunk being added
+};
+
+// A chunk that holds superseded entries: its indices (ascending) of them.
+struct StaleChunk {
+  int64_t seq;
+  int64_t load_seq;
+  int64_t entries;
+  std::vector<uint32_t> superseded;
+};
+
+// The counts that decide compaction (entry_counts).
+struct Counts {
+  int64_t current = 0;
+  int64_t stored_at_count = 0;
+};
+
+// Whether superseded entries may be more than half of `stored`, and enough has been written
+// since the last count to pay for counting again (a quarter of what was counted then): the
+// count costs a scan of everything, so it is done at most once per 25 % growth.
+bool CountIsDue(int64_t stored, const Counts& c) {
+  return stored > 2 * c.current && 4 * stored >= 5 * c.stored_at_count;
+}
+
 // --- The store ---------------------------------------------------------------------------------
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(DbPtr db) : db_(std::move(db)) {}
+  SqliteStore(DbPtr db, const SqliteStoreOptions& options) : db_(std::move(db)), options_(options) {
+    options_.chunk_entries = std::max<uint32_t>(options_.chunk_entries, 1);
+  }
 
   Status Prepare() {
-    auto upsert = credlist::Prepare(db_.get(), UpsertEntrySql(), "prepare entries upsert",
-                                    SQLITE_PREPARE_PERSISTENT);
-    if (!upsert.ok()) return upsert.status();
-    upsert_entry_ = std::move(*upsert);
-    auto packed = credlist::Prepare(db_.get(), kUpsertPackedSql, "prepare entries_packed upsert",
-                                    SQLITE_PREPARE_PERSISTENT);
-    if (!packed.ok()) return packed.status();
-    upsert_packed_ = std::move(*packed);
-    auto query = credlist::Prepare(db_.get(), kEntryIdSql, "prepare entry id query",
-                                   SQLITE_PREPARE_PERSISTENT);
-    if (!query.ok()) return query.status();
-    entry_id_query_ = std::move(*query);
+    struct {
+      StmtPtr* stmt;
+      const char* sql;
+    } const statements[] = {
+        {&insert_load_, kInsertLoadSql},
+        {&finish_load_, kFinishLoadSql},
+        {&insert_chunk_, kInsertChunkSql},
+    };
+    for (const auto& s : statements) {
+      auto st = credlist::Prepare(db_.get(), s.sql, "prepare", SQLITE_PREPARE_PERSISTENT);
+      if (!st.ok()) return st.status();
+      *s.stmt = std::move(*st);
+    }
     return Status::Ok();
   }
 
@@ -557,20 +470,36 @@ class SqliteStore final : public Store {
 
   Status ForEachEntry(const std::function<void(const Entry&)>& fn) override {
     static constexpr std::string_view kOp = "ForEachEntry";
-    // One read transaction: the entries of one committed state, and their count to check
-    // that the two tables agree.
-    if (Status s = Exec(db_.get(), "BEGIN", kOp); !s.ok()) return s;
-    struct End {  // reads only: nothing to undo, and ending it cannot fail
-      sqlite3* db;
-      ~End() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
-    } end{db_.get()};
-    return ReadEntries(fn);
+    ReadTransaction txn(db_.get());
+    if (Status s = txn.Begin(kOp); !s.ok()) return s;
+    auto st =
+        credlist::Prepare(db_.get(), "SELECT seq, entries FROM entry_chunks ORDER BY seq", kOp);
+    if (!st.ok()) return st.status();
+    ChunkBody reader(db_.get(), false);
+    int rc;
+    while ((rc = sqlite3_step(st->get())) == SQLITE_ROW) {
+      const int64_t seq = sqlite3_column_int64(st->get(), 0);
+      auto body = reader.Read(seq, kOp);
+      if (!body.ok()) return body.status();
+      if (Status s = CheckChunk(seq, sqlite3_column_int64(st->get(), 1), *body, kOp); !s.ok())
+        return s;
+      if (Status s = DecodeEntryChunk(*body, fn); !s.ok()) return ChunkError(seq, s, kOp);
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db_.get(), kOp);
+    return Status::Ok();
   }
 
   Result<uint64_t> CountEntries() override {
-    auto n = QueryInt(db_.get(), "SELECT count(*) FROM entries", "CountEntries");
-    if (!n.ok()) return n.status();
-    return static_cast<uint64_t>(*n);
+    static constexpr std::string_view kOp = "CountEntries";
+    ReadTransaction txn(db_.get());
+    if (Status s = txn.Begin(kOp); !s.ok()) return s;
+    // Sized for the entries as last counted (or estimated): it grows if there are more.
+    auto counts = ReadCounts(kOp);
+    if (!counts.ok()) return counts.status();
+    EntryIdSet ids(static_cast<uint64_t>(counts->current));
+    int64_t stored = 0;
+    if (Status s = CollectIds(&ids, nullptr, &stored, kOp); !s.ok()) return s;
+    return ids.size();
   }
 
   Status AddToken(const TokenRecord& token) override {
@@ -646,120 +575,310 @@ class SqliteStore final : public Store {
  private:
   friend class SqliteEntryWriter;
 
-  Status ReadEntries(const std::function<void(const Entry&)>& fn) {
-    static constexpr std::string_view kOp = "ForEachEntry";
-    auto st = credlist::Prepare(db_.get(), "SELECT id, packed FROM entries_packed", kOp);
+  static Status ChunkError(int64_t seq, const Status& s, std::string_view op) {
+    return Status::Io("sqlite store: " + std::string(op) + ": entry_chunks row " +
+                      std::to_string(seq) + ": " + s.reason() +
+                      "; the file was damaged or changed by hand: load the entries again");
+  }
+
+  // The row's entry count against the chunk's own.
+  static Status CheckChunk(int64_t seq, int64_t entries, std::string_view body,
+                           std::string_view op) {
+    const uint32_t in_chunk = EntryChunkEntries(body);
+    if (in_chunk != 0 && in_chunk == entries) return Status::Ok();
+    if (in_chunk == 0) {  // no valid header: the codec says why (version, size)
+      std::vector<std::string_view> ids;
+      if (Status s = DecodeEntryChunkIds(body, &ids); !s.ok()) return ChunkError(seq, s, op);
+    }
+    return ChunkError(seq,
+                      Status::Io("the row says " + std::to_string(entries) +
+                                 " entries, its chunk " + std::to_string(in_chunk)),
+                      op);
+  }
+
+  Result<int64_t> Stored(std::string_view op) { return QueryInt(db_.get(), kStoredSql, op); }
+
+  Result<Counts> ReadCounts(std::string_view op) {
+    auto st = credlist::Prepare(db_.get(), kCountsSql, op);
     if (!st.ok()) return st.status();
-    Entry e;  // reused: its strings keep their buffers from row to row
-    uint64_t rows = 0;
+    if (sqlite3_step(st->get()) != SQLITE_ROW) return SqliteError(db_.get(), op, "entry_counts");
+    return Counts{sqlite3_column_int64(st->get(), 0), sqlite3_column_int64(st->get(), 1)};
+  }
+
+  Status WriteCounts(const Counts& c, std::string_view op) {
+    auto st = credlist::Prepare(db_.get(), kSetCountsSql, op);
+    if (!st.ok()) return st.status();
+    sqlite3_bind_int64(st->get(), 1, c.current);
+    sqlite3_bind_int64(st->get(), 2, c.stored_at_count);
+    return StepDone(db_.get(), st->get(), op);
+  }
+
+  // Inserts a chunk row: a zeroblob of the body's size, then the body written over it through
+  // `writer` (closed by the caller before the transaction ends).
+  Status InsertChunk(int64_t load_seq, uint32_t entries, std::string_view body, ChunkBody* writer,
+                     std::string_view op) {
+    if (body.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+      return Status::Io("sqlite store: " + std::string(op) + ": a chunk of " +
+                        std::to_string(body.size()) + " bytes");
+    sqlite3_stmt* st = insert_chunk_.get();
+    sqlite3_bind_int64(st, 1, load_seq);
+    sqlite3_bind_int64(st, 2, entries);
+    sqlite3_bind_zeroblob(st, 3, static_cast<int>(body.size()));
+    if (Status s = StepDone(db_.get(), st, op); !s.ok()) return s;
+    return writer->Write(sqlite3_last_insert_rowid(db_.get()), body, op);
+  }
+
+  // Reads every stored entry_id into *ids, newest chunk first, within the caller's
+  // transaction. With `stale`, also lists the chunks that hold superseded entries (an entry
+  // with a later one of the same entry_id). *stored: the entries read.
+  Status CollectIds(EntryIdSet* ids, std::vector<StaleChunk>* stale, int64_t* stored,
+                    std::string_view op) {
+    auto st = credlist::Prepare(
+        db_.get(), "SELECT seq, load_seq, entries FROM entry_chunks ORDER BY seq DESC", op);
+    if (!st.ok()) return st.status();
+    ChunkBody reader(db_.get(), false);
+    std::vector<std::string_view> chunk_ids;
+    *stored = 0;
     int rc;
     while ((rc = sqlite3_step(st->get())) == SQLITE_ROW) {
-      if (const std::string why = UnpackEntry(ColumnBytes(st->get(), 1), &e); !why.empty()) {
-        return Status::Io("sqlite store: " + std::string(kOp) + ": entries_packed row " +
-                          std::to_string(sqlite3_column_int64(st->get(), 0)) + ": " + why);
+      const int64_t seq = sqlite3_column_int64(st->get(), 0);
+      const int64_t entries = sqlite3_column_int64(st->get(), 2);
+      auto body = reader.Read(seq, op);
+      if (!body.ok()) return body.status();
+      if (Status s = CheckChunk(seq, entries, *body, op); !s.ok()) return s;
+      chunk_ids.clear();
+      if (Status s = DecodeEntryChunkIds(*body, &chunk_ids); !s.ok()) return ChunkError(seq, s, op);
+      for (std::string_view id : chunk_ids) {
+        if (id.size() > kMaxEntryIdBytes)
+          return ChunkError(
+              seq, Status::Io("an entry_id of " + std::to_string(id.size()) + " bytes"), op);
       }
-      ++rows;
-      fn(e);
+      StaleChunk chunk{seq, sqlite3_column_int64(st->get(), 1), entries, {}};
+      // Newest first: within a chunk too, the last entry of an entry_id is the current one.
+      ids->AddNewestFirst(chunk_ids,
+                          [&](size_t i) { chunk.superseded.push_back(static_cast<uint32_t>(i)); });
+      *stored += entries;
+      if (stale && !chunk.superseded.empty()) {
+        std::reverse(chunk.superseded.begin(), chunk.superseded.end());
+        stale->push_back(std::move(chunk));
+      }
     }
-    if (rc != SQLITE_DONE) return SqliteError(db_.get(), kOp);
-    auto count = QueryInt(db_.get(), "SELECT count(*) FROM entries", kOp);
-    if (!count.ok()) return count.status();
-    if (static_cast<uint64_t>(*count) != rows) {
-      return Status::Io("sqlite store: " + std::string(kOp) + ": entries has " +
-                        std::to_string(*count) + " rows but entries_packed " +
-                        std::to_string(rows) +
-                        ": the file was changed by hand; load the entries again");
-    }
+    if (rc != SQLITE_DONE) return SqliteError(db_.get(), op);
     return Status::Ok();
   }
 
-  // Writes one entry's typed row and, when it is new or changed, its packed row.
-  Status PutEntry(const Entry& e, const EntryText& text, std::string* packed) {
-    static constexpr std::string_view kOp = "PutEntries";
-    sqlite3_stmt* st = upsert_entry_.get();
-    if (BindEntry(st, e, text) != SQLITE_OK)
-      return SqliteError(db_.get(), kOp, "entry '" + e.entry_id + "'");
-    const sqlite3_int64 last_id = sqlite3_last_insert_rowid(db_.get());
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) return SqliteError(db_.get(), kOp, "entry '" + e.entry_id + "'");
-    if (sqlite3_changes(db_.get()) == 0) return Status::Ok();  // stored already, unchanged
-    // A new row has a new rowid. Otherwise the row was updated (or, after a replace_all, given
-    // the rowid that the previous insert had): look its id up.
-    sqlite3_int64 id = sqlite3_last_insert_rowid(db_.get());
-    if (id == last_id) {
-      sqlite3_stmt* q = entry_id_query_.get();
-      BindText(q, 0, e.entry_id);
-      rc = sqlite3_step(q);
-      if (rc == SQLITE_ROW) id = sqlite3_column_int64(q, 0);
-      sqlite3_reset(q);
-      if (rc != SQLITE_ROW) return SqliteError(db_.get(), kOp, "entry '" + e.entry_id + "' id");
+  // Counts the entries and, when superseded ones are more than half of them, rewrites every
+  // chunk that holds one: its current entries go to new chunks (grouped by load; the order of
+  // current entries does not matter, as no two share an entry_id), the chunk is deleted. One
+  // transaction, which never waits for another writer: when one is busy, nothing is done.
+  Status Compact() {
+    static constexpr std::string_view kOp = "compact";
+    sqlite3* db = db_.get();
+    WriteTransaction txn(db);
+    sqlite3_busy_timeout(db, 0);
+    Status begun = txn.Begin(kOp);
+    sqlite3_busy_timeout(db, options_.busy_timeout_ms);
+    if (!begun.ok()) {
+      const int rc = sqlite3_extended_errcode(db) & 0xFF;
+      return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? Status::Ok() : begun;
     }
+    // Another process may have counted or compacted since: decide again under the lock.
+    auto stored_now = Stored(kOp);
+    if (!stored_now.ok()) return stored_now.status();
+    auto counts = ReadCounts(kOp);
+    if (!counts.ok()) return counts.status();
+    if (!CountIsDue(*stored_now, *counts)) return Status::Ok();
 
-    PackEntry(e, packed);
-    sqlite3_stmt* pst = upsert_packed_.get();
-    sqlite3_bind_int64(pst, 1, id);
-    sqlite3_bind_blob(pst, 2, packed->data(), static_cast<int>(packed->size()), SQLITE_STATIC);
-    rc = sqlite3_step(pst);
-    sqlite3_reset(pst);
-    if (rc != SQLITE_DONE) return SqliteError(db_.get(), kOp, "entry '" + e.entry_id + "' packed");
-    return Status::Ok();
+    std::vector<StaleChunk> stale;
+    int64_t stored = 0;
+    uint64_t current = 0;
+    {
+      EntryIdSet ids(static_cast<uint64_t>(counts->current));  // freed before the rewrite
+      if (Status s = CollectIds(&ids, &stale, &stored, kOp); !s.ok()) return s;
+      current = ids.size();
+    }
+    const int64_t superseded = stored - static_cast<int64_t>(current);
+    if (2 * superseded > stored) {
+      if (Status s = Rewrite(std::move(stale), kOp); !s.ok()) return s;
+      auto after = Stored(kOp);
+      if (!after.ok()) return after.status();
+      if (*after != static_cast<int64_t>(current))
+        return Status::Io("sqlite store: compact: " + std::to_string(*after) +
+                          " entries after the rewrite, expected " + std::to_string(current));
+      stored = *after;
+    }
+    if (Status s = WriteCounts({static_cast<int64_t>(current), stored}, kOp); !s.ok()) return s;
+    return txn.Commit(kOp);
+  }
+
+  Status Rewrite(std::vector<StaleChunk> stale, std::string_view op) {
+    sqlite3* db = db_.get();
+    std::sort(stale.begin(), stale.end(), [](const StaleChunk& a, const StaleChunk& b) {
+      return a.load_seq != b.load_seq ? a.load_seq < b.load_seq : a.seq < b.seq;
+    });
+    auto remove = credlist::Prepare(db, "DELETE FROM entry_chunks WHERE seq = ?", op);
+    if (!remove.ok()) return remove.status();
+
+    EntryChunkEncoder encoder;
+    ChunkBody writer(db, true);
+    int64_t encoder_load = -1;
+    Status failed;
+    auto flush = [&] {
+      if (encoder.entries() == 0 || !failed.ok()) return;
+      failed = InsertChunk(encoder_load, encoder.entries(), encoder.Finish(), &writer, op);
+      encoder.Reset();
+    };
+    ChunkBody reader(db, false);
+    for (const StaleChunk& chunk : stale) {
+      if (chunk.load_seq != encoder_load) flush();
+      encoder_load = chunk.load_seq;
+      if (chunk.superseded.size() < static_cast<size_t>(chunk.entries)) {
+        auto body = reader.Read(chunk.seq, op);
+        if (!body.ok()) return body.status();
+        size_t next = 0;
+        uint32_t index = 0;
+        Status decoded = DecodeEntryChunk(*body, [&](const Entry& e) {
+          if (next < chunk.superseded.size() && chunk.superseded[next] == index) {
+            ++next;
+          } else if (failed.ok()) {
+            failed = encoder.Add(e);
+            if (encoder.entries() >= options_.chunk_entries ||
+                encoder.bytes() >= options_.chunk_bytes)
+              flush();
+          }
+          ++index;
+        });
+        if (!decoded.ok()) return ChunkError(chunk.seq, decoded, op);
+      }
+      if (!failed.ok()) return failed;
+      reader.Close();  // before its row goes
+      writer.Close();
+      sqlite3_bind_int64(remove->get(), 1, chunk.seq);
+      if (Status s = StepDone(db, remove->get(), op); !s.ok()) return s;
+    }
+    flush();
+    writer.Close();
+    return failed;
   }
 
   // Declared first so that it is destroyed last, after the statements.
   DbPtr db_;
-  StmtPtr upsert_entry_;
-  StmtPtr upsert_packed_;
-  StmtPtr entry_id_query_;
+  SqliteStoreOptions options_;
+  StmtPtr insert_load_;
+  StmtPtr finish_load_;
+  StmtPtr insert_chunk_;
 };
 
 class SqliteEntryWriter final : public EntryWriter {
  public:
-  explicit SqliteEntryWriter(SqliteStore* store) : store_(store), txn_(store->db_.get()) {}
+  explicit SqliteEntryWriter(SqliteStore* store)
+      : store_(store), txn_(store->db_.get()), body_(store->db_.get(), true) {}
+  ~SqliteEntryWriter() override { body_.Close(); }  // before txn_ rolls back
 
   Status Begin(bool replace_all) {
+    sqlite3* db = store_->db_.get();
     if (Status s = txn_.Begin(kOp); !s.ok()) return s;
-    // Clearing the tables and inserting the batch is the fastest atomic replacement: SQLite
-    // frees a whole table's pages at once (the truncate optimisation) instead of row by row.
     if (replace_all) {
-      return Exec(store_->db_.get(), "DELETE FROM entries; DELETE FROM entries_packed", kOp);
+      // Every chunk goes; the loads stay, as the record of what was loaded when.
+      if (Status s = Exec(db, "DELETE FROM entry_chunks", kOp); !s.ok()) return s;
+    } else {
+      auto stored = store_->Stored(kOp);
+      if (!stored.ok()) return stored.status();
+      stored_before_ = *stored;
     }
+    auto counts = store_->ReadCounts(kOp);
+    if (!counts.ok()) return counts.status();
+    counts_ = *counts;
+    sqlite3_stmt* st = store_->insert_load_.get();
+    const std::string now = UtcNow();
+    BindText(st, 0, now);
+    sqlite3_bind_int(st, 2, replace_all ? 1 : 0);
+    if (Status s = StepDone(db, st, kOp); !s.ok()) return s;
+    load_seq_ = sqlite3_last_insert_rowid(db);
     return Status::Ok();
   }
 
   Status Add(const Entry& e) override {
     if (!failed_.ok()) return failed_;
-    Status s = RenderEntry(e, &text_);
-    if (s.ok()) s = store_->PutEntry(e, text_, &packed_);
-    if (!s.ok()) return Fail(std::move(s));
+    if (committed_) return Status::Io("sqlite store: PutEntries: committed already");
+    if (e.entry_id.empty()) return Fail(Status::Invalid("entry_id", "is empty"));
+    if (e.entry_id.size() > kMaxEntryIdBytes)
+      return Fail(Status::Invalid("entry_id",
+                                  "is longer than " + std::to_string(kMaxEntryIdBytes) + " bytes"));
+    if (Status s = encoder_.Add(e); !s.ok()) return Fail(std::move(s));
     ++added_;
+    if (encoder_.entries() >= store_->options_.chunk_entries ||
+        encoder_.bytes() >= store_->options_.chunk_bytes)
+      return Flush();
     return Status::Ok();
   }
 
   Status Commit() override {
     if (!failed_.ok()) return failed_;
+    if (committed_) return Status::Io("sqlite store: PutEntries: committed already");
+    sqlite3* db = store_->db_.get();
+    if (encoder_.entries() > 0) {
+      if (Status s = Flush(); !s.ok()) return s;
+    }
+    body_.Close();
+    sqlite3_stmt* st = store_->finish_load_.get();
+    const std::string now = UtcNow();
+    BindText(st, 0, now);
+    BindOptionalText(st, 1, source_);
+    sqlite3_bind_int64(st, 3, static_cast<sqlite3_int64>(added_));
+    sqlite3_bind_int64(st, 4, load_seq_);
+    if (Status s = StepDone(db, st, kOp); !s.ok()) return Fail(std::move(s));
+
+    // The counts that decide compaction. A load is taken to hold distinct entry_ids (a
+    // snapshot does): after one into an empty store, the count is its size.
+    const int64_t stored = stored_before_ + static_cast<int64_t>(added_);
+    Counts counts = counts_;
+    if (stored_before_ == 0) {
+      counts = {stored, stored};
+    } else {
+      counts.current = std::max(counts.current, static_cast<int64_t>(added_));
+    }
+    if (Status s = store_->WriteCounts(counts, kOp); !s.ok()) return Fail(std::move(s));
     if (Status s = txn_.Commit(kOp); !s.ok()) return Fail(std::move(s));
+    committed_ = true;
+    if (CountIsDue(stored, counts)) compaction_ = store_->Compact();
     return Status::Ok();
   }
 
   uint64_t added() const override { return added_; }
+  void SetSource(std::string_view source) override { source_ = source; }
+  const Status& compaction_status() const override { return compaction_; }
 
  private:
   static constexpr std::string_view kOp = "PutEntries";
 
+  Status Flush() {
+    Status s = store_->InsertChunk(load_seq_, encoder_.entries(), encoder_.Finish(), &body_, kOp);
+    encoder_.Reset();
+    if (!s.ok()) return Fail(std::move(s));
+    return Status::Ok();
+  }
+
   // Rolls back at once, so that the write lock is not held until the writer is destroyed.
   Status Fail(Status s) {
     failed_ = s;
+    body_.Close();
     txn_.Rollback();
     return s;
   }
 
   SqliteStore* store_;
   WriteTransaction txn_;
-  EntryText text_;
-  std::string packed_;
+  ChunkBody body_;  // after txn_: closed first
+  EntryChunkEncoder encoder_;
+  int64_t load_seq_ = 0;
+  int64_t stored_before_ = 0;  // entries in the store before this load
+  Counts counts_;
+  std::string source_;
   uint64_t added_ = 0;
+  bool committed_ = false;
   Status failed_;
+  Status compaction_;
 };
 
 Result<std::unique_ptr<EntryWriter>> SqliteStore::BeginEntries(bool replace_all) {
@@ -796,6 +915,19 @@ Status CreateDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
+// Creates the database file, empty and readable by its owner only, unless it exists: SQLite
+// would create it with 0644, and gives its -wal and -shm files the mode of the database.
+Status CreateDatabaseFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::Ok();
+    return Status::Io("cannot create " + path + ": " + std::strerror(errno));
+  }
+  // The mode asked for is subject to the umask, which can only remove bits.
+  ::close(fd);
+  return Status::Ok();
+}
+
 // Brings the schema to kSqliteSchemaVersion, or refuses a newer one.
 Status Migrate(sqlite3* db, const std::string& path) {
   static constexpr std::string_view kOp = "migrate";
@@ -816,7 +948,18 @@ Status Migrate(sqlite3* db, const std::string& path) {
   };
   if (*app != 0 && *app != kApplicationId) return foreign(*app);
   if (*version > kSqliteSchemaVersion) return newer(*version);
-  if (*version == kSqliteSchemaVersion) return Status::Ok();
+  if (*version == kSqliteSchemaVersion) {
+    // Development builds wrote another schema 1 (typed entry rows) before any release.
+    auto chunks = QueryInt(
+        db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'entry_chunks'",
+        kOp);
+    if (!chunks.ok()) return chunks.status();
+    if (*chunks == 0)
+      return Status::Io(path +
+                        " was written by a development build of credlist with another schema: "
+                        "load the data into a new data directory");
+    return Status::Ok();
+  }
 
   WriteTransaction txn(db);
   if (Status s = txn.Begin(kOp); !s.ok()) return s;
@@ -848,6 +991,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   if (data_dir.empty()) return Status::Io("no data directory given");
   if (Status s = CreateDirectory(data_dir); !s.ok()) return s;
   const std::string path = (fs::path(data_dir) / kSqliteFileName).string();
+  if (Status s = CreateDatabaseFile(path); !s.ok()) return s;
 
   sqlite3* raw = nullptr;
   const int rc =
@@ -862,9 +1006,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
 
   const std::string op = "open " + path;
-  // page_size only takes effect on a new file. 32 KiB pages halve the CPU of a bulk load and
-  // of the scan at start against 4 KiB (fewer, larger writes and B-tree pages); a one-entry
-  // write costs a few such pages.
+  // page_size only takes effect on a new file. 32 KiB pages: a chunk of a few hundred KB is a
+  // short chain of overflow pages, read and written in few system calls.
   // secure_delete = FAST: Debian builds SQLite with secure_delete on, which writes zeros over
   // every freed page; `load --replace` frees them all and refills them at once.
   const std::string pragmas =
@@ -885,7 +1028,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   }
   if (Status s = Migrate(db.get(), path); !s.ok()) return s;
 
-  auto store = std::make_unique<SqliteStore>(std::move(db));
+  auto store = std::make_unique<SqliteStore>(std::move(db), options);
   if (Status s = store->Prepare(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }

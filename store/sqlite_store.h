@@ -1,16 +1,18 @@
 // SqliteStore: the embedded Store of a data directory, one SQLite file (docs/data-directory.md).
 //
-// `DIR/credlist.db` in WAL mode with synchronous=FULL: a write returns OK only after its
-// transaction is in the write-ahead log and fsync'ed, so it survives a crash of the process
-// (kill -9) and of the machine; a failed write leaves nothing behind. The schema is versioned
-// by PRAGMA user_version and migrated forward in code when the store is opened; a file written
-// by a newer credlist is refused, never modified.
+// `DIR/credlist.db` (created with mode 0600: it holds personal data and token hashes) in WAL
+// mode with synchronous=FULL: a write returns OK only after its transaction is in the
+// write-ahead log and fsync'ed, so it survives a crash of the process (kill -9) and of the
+// machine; a failed write leaves nothing behind. The schema is versioned by PRAGMA
+// user_version and migrated forward in code when the store is opened; a file written by a
+// newer credlist is refused, never modified.
 //
-// Each entry is kept twice, in one transaction: as a row of typed columns in `entries`
-// (identifiers in canonical text, dates as YYYY-MM-DD, enums by their API names) for operators
-// to query with sqlite3, and as a compact row of `entries_packed`, which is what ForEachEntry
-// reads, because parsing typed columns back costs several times more at start-up. Change
-// entries through credlist only: ForEachEntry notices rows deleted by hand, not rows edited.
+// Entries are kept as chunks (store/entry_codec.h) in `entry_chunks`, in write order, each
+// tagged with the load that wrote it; `loads` records every load (when, what, how many,
+// whether it replaced everything). EntryWriter::Add buffers nothing but the chunk being
+// encoded: a full chunk is inserted at once (one B-tree row of a few hundred KB), the last
+// partial one at Commit. Compaction (store.h) rewrites the chunks that hold superseded
+// entries. Change entries through credlist only: a chunk edited by hand fails its checksum.
 //
 // Thread-safety: a Store object is used by one thread at a time (store.h). Several processes
 // and several Store objects may open the same directory: SQLite serialises their writes (a
@@ -18,6 +20,7 @@
 // transactions only.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,7 +29,7 @@
 namespace credlist {
 
 // The schema version (PRAGMA user_version) this build creates, migrates to and understands.
-// 1: entries, tokens.
+// 1: loads, entry_chunks, entry_counts, tokens.
 inline constexpr int kSqliteSchemaVersion = 1;
 
 // The file name of the database inside the data directory.
@@ -34,11 +37,18 @@ inline constexpr char kSqliteFileName[] = "credlist.db";
 
 struct SqliteStoreOptions {
   // How long a write waits for another process's write transaction before it fails with
-  // "database is locked". A `credlist load` of millions of entries holds the lock for seconds.
+  // "database is locked". A load holds the lock while it writes (about 0.5 s per million
+  // entries, plus the time its loader takes), so a write during a long load can still fail.
+  // Compaction never waits: it is skipped, and tried again at the next commit.
   int busy_timeout_ms = 30000;
-  // SQLite's page cache of this connection. Larger speeds up big batches a little; the server
-  // keeps its index in memory anyway and reads the store only at start.
+  // SQLite's page cache of this connection. The server keeps its index in memory anyway and
+  // reads the store only at start.
   int cache_mib = 64;
+  // A writer inserts a chunk when it holds this many entries or this many bytes, whichever
+  // comes first (at least 1 entry). Larger chunks write and read a little faster and cost the
+  // writer more memory; compaction rewrites whole chunks.
+  uint32_t chunk_entries = 4096;
+  uint32_t chunk_bytes = 4 << 20;
 };
 
 // Opens the store of `data_dir`, creating the directory (and its parents) and the database when

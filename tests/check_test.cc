@@ -35,7 +35,7 @@ LookupKey Lookup(std::string_view text) {
 
 std::vector<std::string> EntryIds(const Snapshot& snap, const std::vector<uint32_t>& v) {
   std::vector<std::string> out;
-  for (uint32_t i : v) out.emplace_back(snap.str(snap.record(i).entry_id));
+  for (uint32_t i : v) out.emplace_back(snap.str(snap.record(i).entry_id()));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -362,11 +362,11 @@ TEST(Catalog, ReadersSeeWholeSnapshotsWhileWriterPublishes) {
       int last = -1;
       auto check_one = [&] {
         const Snapshot& s = handle.Get();
-        const std::string tag(s.str(s.record(0).category));
+        const std::string tag(s.str(s.profile(s.record(0)).category));
         const int g = std::stoi(tag.substr(4));
         bool ok = g >= last && s.size() == static_cast<size_t>(size_of(g));
         for (uint32_t i = 0; ok && i < s.size(); i += 7)
-          ok = s.str(s.record(i).category) == tag &&
+          ok = s.str(s.profile(s.record(i)).category) == tag &&
                s.FindEntry(tag + "-" + std::to_string(i)) == static_cast<int64_t>(i);
         const Hits h = s.Find(shared);
         ok = ok && h.subject.size() == 1 && h.subject[0] == 0;

@@ -19,6 +19,7 @@
 #include "loaders/dates.h"
 #include "loaders/encoding.h"
 #include "loaders/ndjson.h"
+#include "loaders/parallel_ndjson.h"
 #include "loaders/report_form.h"
 #include "tests/case_table.h"
 
@@ -771,6 +772,254 @@ TEST(Ndjson, MissingFileIsAnIoError) {
   Loaded l = LoadJsonFile("/nonexistent/credlist.ndjson");
   EXPECT_EQ(l.status.code(), StatusCode::kIoError);
   EXPECT_NE(l.status.reason().find("/nonexistent/credlist.ndjson"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// NDJSON in slices and on several threads
+
+TEST(NdjsonSlice, ParseNumbersFromTheFirstRowAndCountsLines) {
+  NdjsonSliceParser parser(LoadOptions{});
+  const std::string data = JsonLine(kUscc1) + "\n\n{bad\r\n" + JsonLine(kUscc2);  // 4 lines
+  LoadReport report;
+  std::vector<Entry> entries;
+  const uint64_t lines = parser.Parse(
+      data, data.size(), 41, [&](Entry&& e) { entries.push_back(std::move(e)); }, &report);
+  EXPECT_EQ(lines, 4u);
+  EXPECT_EQ(report.rows, 3u);
+  EXPECT_EQ(entries.size(), 2u);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].row, 43u);
+  const std::string ended = data + "\n";
+  const EntrySink ignore = [](Entry&&) {};
+  EXPECT_EQ(parser.Parse(ended, ended.size(), 1, ignore, &report), 4u);
+  EXPECT_EQ(parser.Parse("\n", 1, 1, ignore, &report), 1u);
+}
+
+TEST(NdjsonSlice, SliceEndIsJustPastALineEnd) {
+  const std::string data = "ab\ncdef\ng";
+  EXPECT_EQ(NdjsonSliceEnd(data, 0, 1), 3u);    // the first line
+  EXPECT_EQ(NdjsonSliceEnd(data, 0, 3), 3u);    // '\n' is the 3rd byte
+  EXPECT_EQ(NdjsonSliceEnd(data, 0, 4), 8u);    // past it: the next line end
+  EXPECT_EQ(NdjsonSliceEnd(data, 3, 0), 8u);    // at least one line
+  EXPECT_EQ(NdjsonSliceEnd(data, 8, 1), 9u);    // the last line, without '\n'
+  EXPECT_EQ(NdjsonSliceEnd(data, 3, 100), 9u);  // past the end
+}
+
+// Lines of every kind, from a seed: valid ones (entry_ids repeated, so that order matters),
+// malformed JSON, a bad identifier, a wrong type, blank lines, CRLF, a long line.
+std::string MixedNdjson(int lines, uint32_t seed, bool bom, bool last_newline) {
+  std::mt19937 rng(seed);
+  const char* usccs[] = {kUscc1, kUscc2, kUscc3, kUscc4};
+  std::string data = bom ? std::string(kUtf8Bom) : "";
+  for (int i = 0; i < lines; ++i) {
+    const std::string id = ",\"entry_id\":\"E" + std::to_string(rng() % 50) + "\",\"outcome\":\"" +
+                           std::to_string(i) + "\"";
+    switch (rng() % 12) {
+      case 0:
+        data += "{\"list\":\"black\",\"name\":";  // truncated
+        break;
+      case 1:
+        data += JsonLine("914403001922038217", id);  // bad check character
+        break;
+      case 2:
+        data += JsonLine(kUscc1, id + ",\"legal_rep\":true");
+        break;
+      case 3:
+        data += rng() % 2 ? "" : " \t\r";  // blank
+        break;
+      case 4:
+        data += JsonLine(kUscc2, id + ",\"basis\":\"" + std::string(rng() % 600, 'b') + "\"");
+        break;
+      default:
+        data += JsonLine(usccs[rng() % 4], id);
+    }
+    if (i + 1 < lines || last_newline) data += rng() % 5 ? "\n" : "\r\n";
+  }
+  return data;
+}
+
+// Entries from the batches in the order delivered; the sink and progress must be called on
+// the calling thread, batches never empty, progress never backwards.
+struct ParallelLoaded : Loaded {
+  uint64_t batches = 0;
+  uint64_t progress_calls = 0;
+  uint64_t last_done = 0, last_total = 0;
+};
+
+template <typename LoadFn>
+ParallelLoaded RunParallel(LoadFn load, LoadOptions options = {}) {
+  ParallelLoaded l;
+  const std::thread::id caller = std::this_thread::get_id();
+  options.progress = [&](uint64_t done, uint64_t total) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    EXPECT_GE(done, l.last_done);
+    ++l.progress_calls;
+    l.last_done = done;
+    l.last_total = total;
+  };
+  l.status = load(
+      options,
+      [&](std::vector<Entry>&& batch) {
+        EXPECT_EQ(std::this_thread::get_id(), caller);
+        EXPECT_FALSE(batch.empty());
+        ++l.batches;
+        for (Entry& e : batch) l.entries.push_back(std::move(e));
+      },
+      &l.report);
+  return l;
+}
+
+ParallelLoaded LoadJsonParallel(std::string_view data, unsigned threads, size_t slice_bytes,
+                                LoadOptions options = {}) {
+  return RunParallel(
+      [&](const LoadOptions& o, const EntryBatchSink& s, LoadReport* r) {
+        return LoadNdjsonParallel(data, o, ParallelOptions{threads, slice_bytes}, s, r);
+      },
+      std::move(options));
+}
+
+ParallelLoaded LoadJsonFileParallel(const std::string& path, unsigned threads, size_t slice_bytes) {
+  return RunParallel([&](const LoadOptions& o, const EntryBatchSink& s, LoadReport* r) {
+    return LoadNdjsonFileParallel(path, o, ParallelOptions{threads, slice_bytes}, s, r);
+  });
+}
+
+std::string ErrorList(const LoadReport& r) {
+  std::string s = "rows " + std::to_string(r.rows) + " loaded " + std::to_string(r.loaded) +
+                  " rejected " + std::to_string(r.rejected) + "\n";
+  return s + Errors(r);
+}
+
+void ExpectSameLoad(const Loaded& got, const Loaded& want, const std::string& what) {
+  EXPECT_TRUE(got.status.ok()) << what << ": " << got.status.ToString();
+  EXPECT_EQ(ErrorList(got.report), ErrorList(want.report)) << what;
+  EXPECT_EQ(got.Described(), want.Described()) << what;
+}
+
+TEST(ParallelNdjson, SameEntriesOrderAndReportAsSequential) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    for (bool bom : {false, true}) {
+      for (bool last_newline : {false, true}) {
+        const std::string data = MixedNdjson(700, seed, bom, last_newline);
+        const Loaded want = LoadJson(data);
+        ASSERT_GT(want.report.rejected, 50u);
+        ASSERT_GT(want.report.loaded, 400u);
+        for (unsigned threads : {1u, 2u, 4u}) {
+          for (size_t slice : {size_t{1}, size_t{100}, size_t{777}, size_t{1} << 20}) {
+            const std::string what = "seed " + std::to_string(seed) + " bom " +
+                                     std::to_string(bom) + " newline " +
+                                     std::to_string(last_newline) + " threads " +
+                                     std::to_string(threads) + " slice " + std::to_string(slice);
+            const ParallelLoaded got = LoadJsonParallel(data, threads, slice);
+            ExpectSameLoad(got, want, what);
+            EXPECT_EQ(got.last_done, data.size()) << what;
+            EXPECT_EQ(got.last_total, data.size()) << what;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(ParallelNdjson, FileMatchesSequentialIncludingAHugeLineAndProgress) {
+  std::string data = MixedNdjson(30000, 7, true, false);
+  data.insert(
+      data.find('\n', data.size() / 2) + 1,
+      JsonLine(kUscc3, ",\"entry_id\":\"HUGE\",\"basis\":\"" + std::string(9 << 20, 'b') + "\"") +
+          "\r\n");
+  const std::string path = TempPath("parallel.ndjson");
+  WriteFile(path, data);
+  const Loaded want = LoadJsonFile(path);
+  ASSERT_TRUE(want.status.ok());
+  for (unsigned threads : {1u, 4u}) {
+    for (size_t slice : {size_t{100}, size_t{64} << 10, size_t{4} << 20}) {
+      const std::string what =
+          "threads " + std::to_string(threads) + " slice " + std::to_string(slice);
+      const ParallelLoaded got = LoadJsonFileParallel(path, threads, slice);
+      ExpectSameLoad(got, want, what);
+      EXPECT_GE(got.progress_calls, 2u) << what;  // on the way (past the huge line), at the end
+      EXPECT_EQ(got.last_done, data.size()) << what;
+      EXPECT_EQ(got.last_total, data.size()) << what;
+    }
+  }
+  std::remove(path.c_str());
+}
+
+TEST(ParallelNdjson, ErrorsAreTheFirstInRowOrderAndCapped) {
+  std::string data;
+  for (int i = 0; i < 5000; ++i)
+    data += i % 2 ? "{bad " + std::to_string(i) + "\n" : JsonLine(kUscc1) + "\n";
+  const Loaded want = LoadJson(data);
+  ASSERT_EQ(want.report.rejected, 2500u);
+  ASSERT_EQ(want.report.errors.size(), LoadReport::kMaxErrors);
+  for (unsigned threads : {1u, 4u}) {
+    const ParallelLoaded got = LoadJsonParallel(data, threads, 100);
+    ExpectSameLoad(got, want, "threads " + std::to_string(threads));
+    ASSERT_EQ(got.report.errors.size(), LoadReport::kMaxErrors);
+    EXPECT_EQ(got.report.errors.back().row, 2000u);
+  }
+}
+
+TEST(ParallelNdjson, TheLastOccurrenceOfAnEntryIdIsDeliveredLast) {
+  std::string data;
+  for (int i = 0; i < 2000; ++i)
+    data +=
+        JsonLine(kUscc1, ",\"entry_id\":\"DUP\",\"outcome\":\"" + std::to_string(i) + "\"") + "\n";
+  const ParallelLoaded got = LoadJsonParallel(data, 4, 100);
+  ASSERT_EQ(got.entries.size(), 2000u);
+  for (size_t i = 0; i < got.entries.size(); ++i)
+    ASSERT_EQ(got.entries[i].outcome, std::to_string(i));
+  EXPECT_GT(got.batches, 100u);
+}
+
+TEST(ParallelNdjson, DepartmentFillsEmptyOnesOnEveryThread) {
+  LoadOptions options;
+  options.department = "营口市信用办";
+  std::string data;
+  for (int i = 0; i < 300; ++i)
+    data += JsonLine(kUscc1, i % 3 ? ",\"department\":null" : "") + "\n";
+  const ParallelLoaded got = LoadJsonParallel(data, 4, 100, options);
+  ExpectSameLoad(got, LoadJson(data, options), "department");
+  ASSERT_EQ(got.entries.size(), 300u);
+  EXPECT_EQ(got.entries[1].department, "营口市信用办");
+  EXPECT_EQ(got.entries[0].department, "营口市中级人民法院");
+}
+
+TEST(ParallelNdjson, EmptyBlankPipeAndMissingInputs) {
+  for (const char* data : {"", "\n", " \r\n\n\t\n"}) {
+    const ParallelLoaded got = LoadJsonParallel(data, 4, 1);
+    EXPECT_TRUE(got.status.ok());
+    EXPECT_EQ(got.report.rows, 0u);
+    EXPECT_EQ(got.batches, 0u);
+  }
+  const std::string empty = TempPath("empty.ndjson");
+  WriteFile(empty, "");
+  const ParallelLoaded from_empty = LoadJsonFileParallel(empty, 2, 100);
+  std::remove(empty.c_str());
+  EXPECT_TRUE(from_empty.status.ok());
+  EXPECT_EQ(from_empty.report.rows, 0u);
+
+  const ParallelLoaded missing = LoadJsonFileParallel("/nonexistent/credlist.ndjson", 2, 100);
+  EXPECT_EQ(missing.status.code(), StatusCode::kIoError);
+  EXPECT_NE(missing.status.reason().find("/nonexistent/credlist.ndjson"), std::string::npos);
+
+  // A FIFO is read sequentially, in batches, with the same result.
+  const std::string data = MixedNdjson(20000, 11, false, false);
+  const std::string fifo = TempPath("parallel_fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    for (size_t off = 0; off < data.size();) {
+      const ssize_t n = ::write(fd, data.data() + off, std::min<size_t>(data.size() - off, 65536));
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    ::close(fd);
+  });
+  const ParallelLoaded from_pipe = LoadJsonFileParallel(fifo, 4, 100);
+  writer.join();
+  ::unlink(fifo.c_str());
+  ExpectSameLoad(from_pipe, LoadJson(data), "fifo");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ namespace credlist {
 namespace {
 
 constexpr char kHelp[] = R"(usage: credlist serve --data DIR [--listen HOST:PORT] [--threads N]
+                      [--idle-timeout S] [--header-timeout S] [--body-timeout S]
 
 Serves the entries of the data directory over HTTP (API.md) until SIGINT or SIGTERM. It
 listens at once: /healthz answers while the snapshot loads, /readyz once it is loaded.
@@ -23,12 +24,23 @@ listens at once: /healthz answers while the snapshot loads, /readyz once it is l
   --data DIR          the data directory
   --listen HOST:PORT  default 127.0.0.1:8080; port 0 picks a free port (printed)
   --threads N         server threads, each with its own event loop; default: one per core
+  --idle-timeout S    close a kept-alive connection with no request for S seconds (60)
+  --header-timeout S  a request's header must arrive within S seconds of its first byte (10)
+  --body-timeout S    each read of a body must complete within S seconds (60)
 )";
+
+// A whole number of seconds from 1 to a day, or -1.
+int Seconds(const std::string& text) {
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  return text.empty() || *end != '\0' || v < 1 || v > 86400 ? -1 : static_cast<int>(v);
+}
 
 }  // namespace
 
 int RunServe(int argc, char** argv) {
-  Args args(argc, argv, 0, {"listen", "threads"}, {});
+  Args args(argc, argv, 0, {"listen", "threads", "idle-timeout", "header-timeout", "body-timeout"},
+            {});
   if (!args.ok()) return Usage("%s", args.error().c_str());
   if (args.Has("help")) return std::fputs(kHelp, stdout), 0;
   if (!args.Has("data")) return Usage("serve needs --data DIR");
@@ -41,6 +53,15 @@ int RunServe(int argc, char** argv) {
   options.threads = static_cast<int>(std::strtol(threads.c_str(), &end, 10));
   if (threads.empty() || *end != '\0' || options.threads < 0 || options.threads > 1024)
     return Usage("--threads: '%s' is not a number of threads", threads.c_str());
+
+  for (auto [flag, field] : {std::pair{"idle-timeout", &options.idle_timeout_seconds},
+                             std::pair{"header-timeout", &options.header_timeout_seconds},
+                             std::pair{"body-timeout", &options.body_timeout_seconds}}) {
+    if (!args.Has(flag)) continue;
+    *field = Seconds(args.Get(flag));
+    if (*field < 0)
+      return Usage("--%s: '%s' is not a number of seconds (1-86400)", flag, args.Get(flag).c_str());
+  }
 
   const std::string data = args.Get("data");
   auto store = OpenSqliteStore(data, SqliteStoreOptions{});

@@ -1,8 +1,10 @@
 // End-to-end: the real binary, its command line and its HTTP contract (API.md, DESIGN.md §8).
 #include <gtest/gtest.h>
 #include <iconv.h>
+
 #include <signal.h>
 #include <simdjson.h>
+#include <chrono>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -304,6 +306,31 @@ TEST_F(E2E, KeepAliveServesManyRequestsOnOneConnection) {
     ASSERT_EQ(res.result_int(), 200u);
     ASSERT_TRUE(res.keep_alive());
   }
+}
+
+TEST(Timeouts, ASlowHeaderAndAnIdleConnectionAreClosed) {
+  TempDir dir;
+  ASSERT_EQ(RunCli({"load", SourcePath("tests/e2e/entries.ndjson"), "--data", dir.path()}).status,
+            0);
+  Server server(dir.path(), {"--header-timeout", "1", "--idle-timeout", "2"});
+  namespace net = boost::asio;
+  auto closed_after = [&](const std::string& send) {
+    net::io_context ioc;
+    net::ip::tcp::socket s(ioc);
+    s.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server.port())});
+    if (!send.empty()) net::write(s, net::buffer(send));
+    const auto start = std::chrono::steady_clock::now();
+    char buf[256];
+    boost::system::error_code ec;
+    while (!ec) s.read_some(net::buffer(buf), ec);  // until the server closes
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const double header = closed_after("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never ends
+  EXPECT_GE(header, 0.8);
+  EXPECT_LT(header, 1.9);
+  const double idle = closed_after("");
+  EXPECT_GE(idle, 1.8);
+  EXPECT_LT(idle, 3.5);
 }
 
 // ---- the command line -------------------------------------------------------------------
