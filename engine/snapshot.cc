@@ -46,7 +46,7 @@ uint64_t Lo(const PackedKey& k) { return static_cast<uint64_t>(k.lo_high) << 32 
 uint16_t EncodeDay(Day d, bool* wide) {
   if (d == kNoDay) return 0;
   if (d == kForever) return 0xFFFF;
-  if (d < 0 || d > 0xFFFD) {
+  if (d < 0 || d > 0xFFFD) {  // EntryRecord::kMaxDay16
     *wide = true;
     return 0;
   }
@@ -297,10 +297,12 @@ void Snapshot::SetHints() {
     const size_t groups = (map.bucket_count() + 1) / 15;
     if (!std::has_single_bit(groups) || groups * 15 - 1 != map.bucket_count()) return;
     // boost 1.81: the slots first (groups * 15 - 1 of them), then the groups, 16-aligned.
+    const auto start = reinterpret_cast<uintptr_t>(block.data);
+    const uintptr_t groups_start =
+        (start + (groups * 15 - 1) * sizeof(KeyMapValue) + 15) & ~uintptr_t{15};
+    if (groups_start + groups * 16 > start + block.bytes) return;
     const auto* elements = static_cast<const unsigned char*>(block.data);
-    const unsigned char* groups_at = elements + (groups * 15 - 1) * sizeof(KeyMapValue);
-    groups_at += (16 - reinterpret_cast<uintptr_t>(groups_at) % 16) % 16;
-    if (groups_at + groups * 16 > elements + block.bytes) return;
+    const auto* groups_at = reinterpret_cast<const unsigned char*>(groups_start);
     KeyMapHint hint{groups_at, elements, static_cast<unsigned>(64 - std::countr_zero(groups))};
     // Check the layout against the map: every element that sits in the group of its hash must
     // have its reduced hash in that group's metadata, and most must sit there.

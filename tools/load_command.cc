@@ -296,12 +296,21 @@ int RunLoad(int argc, char** argv) {
     return Fail("%llu rejected rows: nothing loaded (use --skip-invalid to load the valid ones)",
                 static_cast<unsigned long long>(total.rejected));
   }
-  if (written.ok()) written = (*writer)->Commit();
+  if (written.ok()) {
+    // The loads table says what was loaded: the files, or the PostgreSQL table.
+    std::string source = pg ? "postgres:" + args.Get("table") : "";
+    for (const std::string& path : args.operands()) source += (source.empty() ? "" : " ") + path;
+    (*writer)->SetSource(source);
+    written = (*writer)->Commit();
+  }
   if (!written.ok()) {
     summary(0);
     return Fail("%s: nothing loaded", written.ToString().c_str());
   }
   const uint64_t loaded = (*writer)->added();
+  if (!(*writer)->compaction_status().ok())  // the load is committed; compaction retries later
+    std::fprintf(stderr, "credlist: note: compaction skipped: %s\n",
+                 (*writer)->compaction_status().ToString().c_str());
   summary(loaded);
   const uint64_t conflicts = pipeline.conflicts();
   if (conflicts > 0)
