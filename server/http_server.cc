@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kHeaderLimit = 16 << 10;
 constexpr size_t kFirstRead = 8 << 10;
 constexpr size_t kScreenBlock = 256 << 10;     // body bytes read per step of a screen
-constexpr size_t kScreenHighWater = 64 << 20;  // output waiting for the client: stop reading
+constexpr size_t kScreenHighWater = 16 << 20;  // output waiting for the client: stop reading
 constexpr size_t kScreenChunk = 64 << 10;      // output worth a chunk of its own
 
 Method MethodOf(http::verb v) {
