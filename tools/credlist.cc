@@ -63,23 +63,30 @@ int Generate(int argc, char** argv) {
 
 int RunGenerate(int argc, char** argv) { return Generate(argc, argv); }
 
-int Usage(const char* fmt, ...) {
+namespace {
+
+void Report(const char* fmt, va_list ap) {
   std::fputs("credlist: ", stderr);
+  std::vfprintf(stderr, fmt, ap);
+  std::fputc('\n', stderr);
+}
+
+}  // namespace
+
+int Usage(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  std::vfprintf(stderr, fmt, ap);
+  Report(fmt, ap);
   va_end(ap);
-  std::fputs("\n(see credlist --help)\n", stderr);
+  std::fputs("(see credlist --help)\n", stderr);
   return 2;
 }
 
 int Fail(const char* fmt, ...) {
-  std::fputs("credlist: ", stderr);
   va_list ap;
   va_start(ap, fmt);
-  std::vfprintf(stderr, fmt, ap);
+  Report(fmt, ap);
   va_end(ap);
-  std::fputc('\n', stderr);
   return 1;
 }
 

@@ -1,6 +1,5 @@
 // credlist token add|list|revoke: API tokens, stored only as hashes.
 #include <cstdio>
-#include <ctime>
 #include <string>
 
 #include "server/auth.h"
@@ -22,15 +21,6 @@ add     makes a token and prints it, alone on its line, once: only its SHA-256 i
 list    the tokens: id, role, department, created, revoked.
 revoke  stops a token at once (a running server notices within a second).
 )";
-
-std::string NowUtc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -59,7 +49,7 @@ int RunToken(int argc, char** argv) {
     rec.hash = Sha256Hex(t.secret);
     rec.role = std::string(RoleName(role));
     rec.department = args.Get("department");
-    rec.created_at = NowUtc();
+    // created_at: the store stamps it.
     if (Status s = (*store)->AddToken(rec); !s.ok()) return Fail("%s", s.ToString().c_str());
     std::printf("%s\n", t.secret.c_str());
     std::fprintf(stderr, "token %s (%s%s%s) added; it is shown only now\n", rec.token_id.c_str(),
