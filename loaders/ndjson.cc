@@ -1,5 +1,7 @@
 #include "loaders/ndjson.h"
 
+#include "loaders/input_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -440,15 +442,11 @@ Status LoadNdjson(std::string_view data, const LoadOptions& options, const Entry
 
 Status LoadNdjsonFile(const std::string& path, const LoadOptions& options, const EntrySink& sink,
                       LoadReport* report) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Io(path + ": " + std::strerror(errno));
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  const uint64_t total = regular ? static_cast<uint64_t>(st.st_size) : 0;
+  auto file = InputFile::Open(path);
+  if (!file.ok()) return file.status();
+  const int fd = file->fd();
+  const bool regular = file->regular();
+  const uint64_t total = file->size();
   NdjsonSliceParser parser(options);
   Progress progress(options, total);
   if (regular && total > 0 && LoadMapped(fd, total, parser, sink, report, progress))

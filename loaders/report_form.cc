@@ -1,5 +1,7 @@
 #include "loaders/report_form.h"
 
+#include "loaders/input_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -511,15 +513,10 @@ Status LoadReportForm(std::string_view data, const LoadOptions& options, const E
 
 Status LoadReportFormFile(const std::string& path, const LoadOptions& options,
                           const EntrySink& sink, LoadReport* report) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Io(path + ": " + std::strerror(errno));
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  const uint64_t total =
-      ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+  auto file = InputFile::Open(path);
+  if (!file.ok()) return file.status();
+  const int fd = file->fd();
+  const uint64_t total = file->size();
 
   FormReader form(options, sink, report);
   CsvReader csv;
