@@ -18,6 +18,7 @@
 #include "engine/check.h"
 #include "engine/date.h"
 #include "engine/ids.h"
+#include "engine/lifecycle.h"
 #include "engine/snapshot.h"
 #include "tools/generator.h"
 
@@ -224,6 +225,65 @@ void BM_Check(benchmark::State& state) {
   Report(state, f);
 }
 
+// Check() with a live overlay (engine/live.h) beside the snapshot, as a server with a life
+// cycle has one: 5000 entries submitted through the ledger for keys the snapshot lacks, and
+// 5000 snapshot entries exited (so superseded). The same keys as BM_Check: the difference is
+// what the overlay costs a check.
+std::shared_ptr<const LiveOverlay> LiveFor(const Fixture& f) {
+  static std::map<const Fixture*, std::shared_ptr<const LiveOverlay>> built;
+  auto& slot = built[&f];
+  if (slot) return slot;
+  Ledger ledger(f.snap, LedgerOptions{});
+  const Actor admin{"bench", "admin", ""};
+  const Clock clock{DayFromCivil(2026, 11, 1), 0};
+  for (size_t i = 0; i < 5000 && i < f.misses.size(); ++i) {
+    Entry e;
+    e.entry_id = "LIVE-" + std::to_string(i);
+    e.list = ListKind::kBlack;
+    e.name = "营口压测贸易有限公司";
+    e.department = "市中级人民法院";
+    const Key& k = f.misses[i];
+    (k.type() == KeyType::kUscc    ? e.uscc
+     : k.type() == KeyType::kRegNo ? e.reg_no
+                                   : e.id_number) = k;
+    e.decided_on = e.valid_from = DayFromCivil(2026, 1, 1);
+    std::vector<Submission> one;
+    one.push_back(Submission{std::move(e), Severity::kNone});
+    if (ledger.Submit(std::move(one), admin, clock).ok())
+      ledger.Publicize("LIVE-" + std::to_string(i), DayFromCivil(2026, 1, 1),
+                       DayFromCivil(2026, 1, 9), admin, clock);
+  }
+  for (size_t i = 0; i < 5000 && i < f.hits.size(); ++i) {
+    const Hits h = f.snap->Find(f.hits[i * 2 % f.hits.size()]);
+    if (h.subject.empty()) continue;
+    const std::string id(f.snap->str(f.snap->record(h.subject[0]).entry_id()));
+    ledger.Exit(id, ExitReason::kStandardChanged, "", std::nullopt, admin, clock);
+  }
+  ledger.TakeChange();
+  slot = ledger.overlay();
+  std::fprintf(stderr, "live overlay: %zu entries\n", slot->size());
+  return slot;
+}
+
+void BM_CheckWithLive(benchmark::State& state) {
+  const Fixture& f = Data(static_cast<uint64_t>(state.range(0)));
+  const Snapshot& snap = *f.snap;
+  const auto live = LiveFor(f);
+  const Day day = DayFromCivil(2026, 11, 1);
+  CheckResult result;
+  size_t i = 0;
+  for (auto _ : state) {
+    LookupKey key;
+    key.keys[0] = f.hits[i];
+    key.count = 1;
+    Check(snap, live.get(), key, day, &result);
+    benchmark::DoNotOptimize(result.status);
+    if (++i == f.hits.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  Report(state, f);
+}
+
 // The same from the key's text, as a request brings it: ParseLookupKey, then Check().
 void BM_ParseAndCheck(benchmark::State& state) {
   const Fixture& f = Data(static_cast<uint64_t>(state.range(0)));
@@ -248,6 +308,7 @@ BENCHMARK(BM_FindHitLatency) CREDLIST_SIZES;
 BENCHMARK(BM_FindMissLatency) CREDLIST_SIZES;
 BENCHMARK(BM_FindBatch) CREDLIST_SIZES;
 BENCHMARK(BM_Check) CREDLIST_SIZES;
+BENCHMARK(BM_CheckWithLive) CREDLIST_SIZES;
 BENCHMARK(BM_ParseAndCheck) CREDLIST_SIZES;
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Catalog: the current Snapshot, published atomically.
+// Catalog: the current Snapshot and live overlay (engine/live.h), published atomically.
 //
 // A writer (a load, a restart) builds a new snapshot beside the old one and calls Publish();
 // readers keep serving from the snapshot they hold until they pick up the new one. A reader
@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 
+#include "engine/live.h"
 #include "engine/snapshot.h"
 
 namespace credlist {
@@ -19,12 +20,16 @@ class Catalog {
  public:
   Catalog();
   void Publish(std::shared_ptr<const Snapshot> snapshot);
+  // The life cycle's writer publishes each committed write batch (readers see it at once).
+  void PublishLive(std::shared_ptr<const LiveOverlay> live);
   std::shared_ptr<const Snapshot> Current() const;
+  std::shared_ptr<const LiveOverlay> CurrentLive() const;
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> current_;
+  std::shared_ptr<const LiveOverlay> live_;
   std::atomic<uint64_t> generation_{0};
 };
 
@@ -36,14 +41,18 @@ class SnapshotHandle {
     const uint64_t g = catalog_.generation();
     if (g != seen_) {
       held_ = catalog_.Current();
+      live_ = catalog_.CurrentLive();
       seen_ = g;
     }
     return *held_;
   }
+  // The live overlay of the same generation as the last Get(): call Get() first.
+  const LiveOverlay& Live() const { return *live_; }
 
  private:
   const Catalog& catalog_;
   std::shared_ptr<const Snapshot> held_;
+  std::shared_ptr<const LiveOverlay> live_;
   uint64_t seen_ = ~uint64_t{0};
 };
 

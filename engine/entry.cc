@@ -10,14 +10,15 @@ constexpr std::array<std::string_view, 3> kSubjectNames = {"legal_person", "natu
                                                            "other_org"};
 constexpr std::array<std::string_view, 7> kStateNames = {
     "submitted", "rejected", "publicity", "under_review", "in_force", "cancelled", "exited"};
-constexpr std::array<std::string_view, 8> kExitNames = {"",
+constexpr std::array<std::string_view, 9> kExitNames = {"",
                                                         "objection_upheld",
                                                         "expired",
                                                         "standard_changed",
                                                         "listed_black_or_watch",
                                                         "improper_use",
                                                         "repaired",
-                                                        "law_specific"};
+                                                        "law_specific",
+                                                        "escalated_to_black"};
 
 template <typename E, size_t N>
 std::optional<E> Find(const std::array<std::string_view, N>& names, std::string_view s) {

@@ -47,6 +47,7 @@ enum class ExitReason : uint8_t {
   kImproperUse = 5,
   kRepaired = 6,  // 信用修复
   kLawSpecific = 7,
+  kEscalatedToBlack = 8,  // a watch entry whose subject came onto the black list (DESIGN.md §4)
 };
 
 std::string_view ListKindName(ListKind v);  // "red", "black", "watch"

@@ -71,6 +71,14 @@ class JsonWriter {
     return *this;
   }
 
+  // Pre-encoded members of the open object ("\"a\":1,\"b\":2"); nothing when empty.
+  JsonWriter& RawMembers(std::string_view members) {
+    if (members.empty()) return *this;
+    Comma();
+    out_->append(members);
+    return *this;
+  }
+
   std::string& out() { return *out_; }
 
  private:

@@ -325,6 +325,59 @@ void Snapshot::SetHints() {
   batch_hints_ = true;
 }
 
+bool Snapshot::ConflictAt(const PackedKey& key, const uint32_t* subject, size_t n, size_t stride,
+                          Day today) const {
+  // The USCC and the ID number shared by every counting red or black entry of this key
+  // (empty / 0 when they differ or are absent).
+  bool red = false, black = false, first_counting = true;
+  uint64_t shared_uscc_lo = 0, shared_id = 0;
+  uint32_t shared_uscc_top = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const uint32_t p = subject[k * stride];
+    const EntryRecord& r = records_[p];
+    if (r.list() == ListKind::kWatch || !Counts(p, today)) continue;
+    red |= r.list() == ListKind::kRed;
+    black |= r.list() == ListKind::kBlack;
+    if (first_counting) {
+      shared_uscc_lo = r.uscc_lo_;
+      shared_uscc_top = r.uscc_top_;
+      shared_id = r.id_number_;
+      first_counting = false;
+    } else {
+      if (r.uscc_lo_ != shared_uscc_lo || r.uscc_top_ != shared_uscc_top)
+        shared_uscc_lo = shared_uscc_top = 0;
+      if (r.id_number_ != shared_id) shared_id = 0;
+    }
+  }
+  // A subject's identifiers all name it; count a conflict once, at the strongest key that
+  // holds all its counting entries (USCC, then ID number, then 工商注册号): a key whose
+  // counting entries all share one USCC (or, for a 工商注册号, one ID number) leaves the
+  // count to that key, which sees the same red and black entries. A subject known only by
+  // its 工商注册号 is counted there.
+  const auto type = static_cast<KeyType>(key.top >> 30);
+  const bool counted_at_uscc =
+      type != KeyType::kUscc && (shared_uscc_lo != 0 || shared_uscc_top != 0);
+  const bool counted_at_id = type == KeyType::kRegNo && shared_id != 0;
+  return red && black && !counted_at_uscc && !counted_at_id;
+}
+
+uint64_t Snapshot::CountConflicts(Day today) const {
+  uint64_t n = 0;
+  for (const KeyMap& map : keys_) {
+    for (const KeyMapValue& slot : map) {
+      const Hits hits = HitsOf(slot);
+      if (hits.subject.size() < 2) continue;  // a conflict needs a red and a black entry
+      n += ConflictAt(slot.first, hits.subject.data(), hits.subject.size(), 1, today);
+    }
+  }
+  return n;
+}
+
+uint64_t Snapshot::NextVersion() {
+  static std::atomic<uint64_t> versions{0};
+  return ++versions;
+}
+
 Snapshot::MemoryParts Snapshot::Memory() const {
   MemoryParts m;
   m.records = records_.capacity() * sizeof(EntryRecord);
@@ -410,7 +463,7 @@ void SnapshotBuilder::Add(const Entry& e) {
   r.days_[EntryRecord::kExitedOn] = EncodeDay(dates.exited_on, &wide);
   r.flags_ = static_cast<uint16_t>(
       (static_cast<unsigned>(e.list) & 3) | (static_cast<unsigned>(e.subject_type) & 3) << 2 |
-      (static_cast<unsigned>(e.state) & 7) << 4 | (static_cast<unsigned>(e.exit_reason) & 7) << 7 |
+      (static_cast<unsigned>(e.state) & 7) << 4 | (static_cast<unsigned>(e.exit_reason) & 15) << 7 |
       (wide ? EntryRecord::kWideDates : 0));
 
   auto& records = s.records_;
@@ -431,7 +484,6 @@ void SnapshotBuilder::Add(const Entry& e) {
 }
 
 std::shared_ptr<const Snapshot> SnapshotBuilder::Build(Day today) {
-  static std::atomic<uint64_t> versions{0};
   Snapshot& s = *snap_;
   const auto n = static_cast<uint32_t>(s.records_.size());
   assert(n < kRelatedBit);
@@ -501,39 +553,11 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build(Day today) {
       for (size_t k = i; k < i + subject + related; ++k)
         s.postings_.push_back(pairs[k].posting & ~kRelatedBit);
     }
-    // The USCC and the ID number shared by every counting red or black entry of this key
-    // (empty / 0 when they differ or are absent).
-    bool red = false, black = false, first_counting = true;
-    uint64_t shared_uscc_lo = 0, shared_id = 0;
-    uint32_t shared_uscc_top = 0;
-    for (size_t k = i; k < i + subject; ++k) {
-      const uint32_t p = pairs[k].posting;
-      const EntryRecord& r = s.records_[p];
-      if (r.list() == ListKind::kWatch || !s.Counts(p, today)) continue;
-      red |= r.list() == ListKind::kRed;
-      black |= r.list() == ListKind::kBlack;
-      if (first_counting) {
-        shared_uscc_lo = r.uscc_lo_;
-        shared_uscc_top = r.uscc_top_;
-        shared_id = r.id_number_;
-        first_counting = false;
-      } else {
-        if (r.uscc_lo_ != shared_uscc_lo || r.uscc_top_ != shared_uscc_top)
-          shared_uscc_lo = shared_uscc_top = 0;
-        if (r.id_number_ != shared_id) shared_id = 0;
-      }
-    }
-    // A subject's identifiers all name it; count a conflict once, at the strongest key that
-    // holds all its counting entries (USCC, then ID number, then 工商注册号): a key whose
-    // counting entries all share one USCC (or, for a 工商注册号, one ID number) leaves the
-    // count to that key, which sees the same red and black entries. A subject known only by
-    // its 工商注册号 is counted there.
+    static_assert(sizeof(Pair) % sizeof(uint32_t) == 0);
+    if (s.ConflictAt(pairs[i].key, &pairs[i].posting, subject, sizeof(Pair) / sizeof(uint32_t),
+                     today))
+      ++s.conflicts_;
     PackedKey key = pairs[i].key;
-    const auto type = static_cast<KeyType>(key.top >> 30);
-    const bool counted_at_uscc =
-        type != KeyType::kUscc && (shared_uscc_lo != 0 || shared_uscc_top != 0);
-    const bool counted_at_id = type == KeyType::kRegNo && shared_id != 0;
-    if (red && black && !counted_at_uscc && !counted_at_id) ++s.conflicts_;
     const uint64_t hash = PackedKeyHash{}(key);
     key.lo_high |= shape << snapshot_internal::kShapeShift;
     s.keys_[s.MapOf(hash)].emplace(key, value);
@@ -546,7 +570,8 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build(Day today) {
   s.records_.shrink_to_fit();
   s.profiles_.shrink_to_fit();
   s.postings_.shrink_to_fit();
-  s.version_ = ++versions;
+  s.conflicts_day_ = today;
+  s.version_ = Snapshot::NextVersion();
   interned_.clear();
   profile_ids_.clear();
   return std::shared_ptr<const Snapshot>(snap_.release());

@@ -54,6 +54,7 @@ class StringArena {
   void ShrinkToFit() { bytes_.shrink_to_fit(); }
 
  private:
+  friend class SnapshotImage;  // reads and writes bytes_ whole
   std::vector<char, HugePageAllocator<char>> bytes_;
 };
 
@@ -93,7 +94,7 @@ class EntryRecord {
   ListKind list() const { return static_cast<ListKind>(flags_ & 3); }
   SubjectType subject_type() const { return static_cast<SubjectType>(flags_ >> 2 & 3); }
   State state() const { return static_cast<State>(flags_ >> 4 & 7); }
-  ExitReason exit_reason() const { return static_cast<ExitReason>(flags_ >> 7 & 7); }
+  ExitReason exit_reason() const { return static_cast<ExitReason>(flags_ >> 7 & 15); }
   // Identifiers, as Entry has them (an empty Key when absent).
   Key uscc() const;
   Key reg_no() const;
@@ -103,13 +104,14 @@ class EntryRecord {
  private:
   friend class Snapshot;
   friend class SnapshotBuilder;
+  friend class SnapshotImage;
 
   // A date in 16 bits, order kept: 0 is kNoDay, 0xFFFF kForever, d + 1 a day d in
   // [0, kMaxDay16] (1970-01-01 to 2149-06-04). An entry with any other date has kWideDates set
   // and its dates in Snapshot::wide_dates_.
   static constexpr Day kMaxDay16 = 0xFFFD;
   enum DayField { kDecidedOn, kValidFrom, kValidUntil, kInForceOn, kExitedOn, kDayFields };
-  static constexpr uint16_t kWideDates = 1u << 10;
+  static constexpr uint16_t kWideDates = 1u << 11;
 
   uint64_t uscc_lo_ = 0;  // Key::lo of the USCC
   uint64_t reg_no_ = 0;   // Key::lo of a 工商注册号, 0 when absent
@@ -121,7 +123,7 @@ class EntryRecord {
   uint32_t legal_rep_ = 0;
   uint32_t profile_ = 0;
   uint16_t days_[kDayFields] = {};
-  // list (bits 0-1), subject_type (2-3), state (4-6), exit_reason (7-9), kWideDates.
+  // list (bits 0-1), subject_type (2-3), state (4-6), exit_reason (7-10), kWideDates.
   uint16_t flags_ = 0;
 };
 static_assert(sizeof(EntryRecord) == 64);
@@ -256,9 +258,12 @@ class Snapshot {
   MemoryParts Memory() const;
   // Counter of builds: each snapshot has a larger one than the one before it.
   uint64_t version() const { return version_; }
+  // The day conflicts() was counted for (Build's `today`).
+  Day conflicts_day() const { return conflicts_day_; }
 
  private:
   friend class SnapshotBuilder;
+  friend class SnapshotImage;  // engine/snapshot_image.h: writes and reads the arrays whole
   using KeyMap = snapshot_internal::KeyMap;
 
   // Hashes and compares entry indices by their entry_id text; transparent for string_view.
@@ -266,7 +271,12 @@ class Snapshot {
     using is_transparent = void;
     using is_avalanching = void;
     const Snapshot* snap;
-    size_t operator()(uint32_t i) const { return (*this)(snap->str(snap->records_[i].entry_id())); }
+    size_t operator()(uint32_t i) const {
+      // An image read in supplies each index's hash as it inserts it (snapshot_image.cc).
+      if (i == snap->known_entry_) [[unlikely]]
+        return snap->known_entry_hash_;
+      return (*this)(snap->str(snap->records_[i].entry_id()));
+    }
     size_t operator()(std::string_view id) const;
   };
   struct EntryIdEq {
@@ -287,6 +297,13 @@ class Snapshot {
   void SizeKeyMaps(size_t n);
   // Sets hints_ when boost's layout is the one KeyMapHint expects.
   void SetHints();
+  // Whether the key with these subject postings (subject[0], subject[stride], ...: n of them)
+  // is where a conflict on `today` is counted (Build, CountConflicts).
+  bool ConflictAt(const snapshot_internal::PackedKey& key, const uint32_t* subject, size_t n,
+                  size_t stride, Day today) const;
+  // conflicts() for another day, from the key maps.
+  uint64_t CountConflicts(Day today) const;
+  static uint64_t NextVersion();
 
   std::vector<EntryRecord, HugePageAllocator<EntryRecord>> records_;
   std::vector<EntryProfile> profiles_;
@@ -301,7 +318,12 @@ class Snapshot {
   boost::unordered_flat_set<uint32_t, EntryIdHash, EntryIdEq, HugePageAllocator<uint32_t>>
       entry_index_{0, EntryIdHash{this}, EntryIdEq{this}};
   Roaring lists_[kListKinds];
+  // While SnapshotImage inserts entry `known_entry_` into entry_index_, its hash (read from
+  // the image, so that the insert need not read the entry_id); ~0u otherwise.
+  uint32_t known_entry_ = ~0u;
+  uint64_t known_entry_hash_ = 0;
   uint64_t conflicts_ = 0;
+  Day conflicts_day_ = kNoDay;
   uint64_t version_ = 0;
 };
 

@@ -126,6 +126,11 @@ Result<Entry> MakeEntry(const EntryFields& f) {
     if (!r)
       return Status::Invalid("exit_reason",
                              "'" + std::string(f.exit_reason) + "' is not an exit reason");
+    // The store's chunk format keeps the reasons of a loaded record in 3 bits; a watch
+    // entry's escalation happens in the life cycle (engine/lifecycle.h), not in a snapshot.
+    if (*r == ExitReason::kEscalatedToBlack)
+      return Status::Invalid("exit_reason",
+                             "escalated_to_black is set by the life cycle, not loaded");
     e.exit_reason = *r;
   }
   if (e.state == State::kExited && e.exit_reason == ExitReason::kNone)

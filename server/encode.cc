@@ -1,15 +1,13 @@
 #include "server/encode.h"
 
+#include "engine/live_json.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 
 namespace credlist {
 namespace {
-
-size_t Utf8Len(unsigned char lead) {
-  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-}
 
 void WriteName(JsonWriter& w, std::string_view name, bool mask, std::string* scratch) {
   if (!mask) {
@@ -41,30 +39,26 @@ void WriteNumber(JsonWriter& w, const Key& key, bool mask, std::string* scratch)
   w.String(*scratch);
 }
 
-}  // namespace
-
-void AppendMaskedName(std::string_view name, std::string* out) {
-  size_t i = 0;
-  bool first = true;
-  while (i < name.size()) {
-    const size_t n = std::min(Utf8Len(static_cast<unsigned char>(name[i])), name.size() - i);
-    if (first)
-      out->append(name.substr(i, n));
-    else
-      out->push_back('*');
-    first = false;
-    i += n;
-  }
+// The measures of a check, from the memoranda of the entries that count: the policy keeps them
+// pre-encoded, so this is a few appends.
+void WriteMeasures(const Snapshot& snap, const CheckResult& r, const Policy& policy, int scenario,
+                   JsonWriter& w) {
+  thread_local std::string json;
+  json.clear();
+  policy.AppendSubjectJson(scenario, SubjectListsOf(snap, r), &json);
+  w.RawMembers(json);
 }
 
-void AppendMaskedNumber(std::string_view number, std::string* out) {
-  if (number.size() <= 10) {
-    out->append(number.size(), '*');
-    return;
+}  // namespace
+
+SubjectLists SubjectListsOf(const Snapshot& snap, const CheckResult& r) {
+  SubjectLists lists;
+  for (uint32_t i : r.entries) {
+    const EntryRecord& e = snap.record(i);
+    lists.Add(e.list(), snap.profile(e).memoranda);
   }
-  out->append(number.substr(0, 6));
-  out->append(number.size() - 10, '*');
-  out->append(number.substr(number.size() - 4));
+  for (const LiveEntry* e : r.live_entries) lists.Add(e->entry.list, e->entry.memoranda);
+  return lists;
 }
 
 void WriteEntry(const Snapshot& snap, uint32_t index, Visibility vis, JsonWriter& w) {
@@ -122,8 +116,24 @@ void WriteEntry(const Snapshot& snap, uint32_t index, Visibility vis, JsonWriter
   w.EndObject();
 }
 
+void WriteEntry(const LiveEntry& e, Visibility vis, JsonWriter& w) {
+  w.BeginObject();
+  const State shown = EffectiveState(e, Today());
+  if (shown == e.entry.state) {
+    WriteEntryMembers(e.entry, vis == Visibility::kPublic, w);
+  } else {
+    Entry copy = e.entry;  // the state a reader sees today (engine/live.h)
+    copy.state = shown;
+    if (shown == State::kExited && copy.exit_reason == ExitReason::kNone)
+      copy.exit_reason = ExitReason::kExpired;
+    WriteEntryMembers(copy, vis == Visibility::kPublic, w);
+  }
+  w.EndObject();
+}
+
 void WriteCheckMembers(const Snapshot& snap, const CheckResult& r, Day as_of,
-                       std::string_view check_id, Visibility vis, JsonWriter& w) {
+                       std::string_view check_id, Visibility vis, JsonWriter& w,
+                       const MeasureContext& measures) {
   thread_local std::string scratch;
   w.Key("key");
   WriteNumber(w, r.key, vis == Visibility::kPublic && r.key_type == KeyType::kIdNumber, &scratch);
@@ -137,11 +147,16 @@ void WriteCheckMembers(const Snapshot& snap, const CheckResult& r, Day as_of,
   w.Key("check_id").String(check_id);
   w.Key("entries").BeginArray();
   for (uint32_t i : r.entries) WriteEntry(snap, i, vis, w);
+  for (const LiveEntry* e : r.live_entries) WriteEntry(*e, vis, w);
   w.EndArray();
   w.Key("related").BeginArray();
   for (uint32_t i : r.related) WriteEntry(snap, i, vis, w);
+  for (const LiveEntry* e : r.live_related) WriteEntry(*e, vis, w);
   w.EndArray();
-  w.Key("measures").BeginArray().EndArray();
+  w.Key("measures").BeginArray();
+  if (measures.policy != nullptr && measures.scenario >= 0)
+    WriteMeasures(snap, r, *measures.policy, measures.scenario, w);
+  w.EndArray();
 }
 
 std::string_view NextCheckId(char (&buf)[24]) {

@@ -12,6 +12,8 @@
 
 #include "engine/check.h"
 #include "engine/json_writer.h"
+#include "engine/masking.h"
+#include "engine/policy.h"
 #include "engine/snapshot.h"
 
 namespace credlist {
@@ -21,18 +23,27 @@ enum class Visibility : uint8_t {
   kFull,    // a token holder or the command line
 };
 
-// 张三丰 → 张**; one UTF-8 character per mask.
-void AppendMaskedName(std::string_view name, std::string* out);
-// 21080219800101001X → 210802********001X.
-void AppendMaskedNumber(std::string_view number, std::string* out);
-
 // One entry of a snapshot as an API.md record, plus state and exit_reason.
 void WriteEntry(const Snapshot& snap, uint32_t index, Visibility vis, JsonWriter& w);
+// The same for a live entry (engine/live.h), with the state a reader sees today.
+void WriteEntry(const LiveEntry& e, Visibility vis, JsonWriter& w);
+
+// The measures a check lists (DESIGN.md §5): those `policy` calls for in `scenario` for the
+// subject's counting entries; none (an empty "measures") without a policy or a scenario.
+struct MeasureContext {
+  const Policy* policy = nullptr;
+  int scenario = -1;  // index into kScenarios
+};
+
+// The lists a check's counting entries are on, with their memoranda: what the measures of
+// the result are drawn from (Policy::AppendForSubject lists the same measures, as indices).
+SubjectLists SubjectListsOf(const Snapshot& snap, const CheckResult& r);
 
 // The members of a check result, without the enclosing braces, so that callers can add their
 // own ("row" in screening). `raw_key` is echoed when the key did not parse.
 void WriteCheckMembers(const Snapshot& snap, const CheckResult& r, Day as_of,
-                       std::string_view check_id, Visibility vis, JsonWriter& w);
+                       std::string_view check_id, Visibility vis, JsonWriter& w,
+                       const MeasureContext& measures = {});
 
 // A new check id: unique within the process and, with high probability, across restarts.
 std::string_view NextCheckId(char (&buf)[24]);

@@ -56,7 +56,7 @@ std::string_view Field(const Fields& f, http::field name) {
 }
 
 // One connection: read a request, answer it, keep the connection for the next one.
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public std::enable_shared_from_this<Session>, public Responder {
  public:
   Session(tcp::socket&& socket, Router& router, Worker& worker, const ServeOptions& options)
       : stream_(std::move(socket)), router_(router), worker_(worker), options_(options) {}
@@ -140,6 +140,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req.body = body;
     req.content_type = Field(msg, http::field::content_type);
     req.authorization = Field(msg, http::field::authorization);
+    req.responder = this;
     return req;
   }
 
@@ -148,7 +149,23 @@ class Session : public std::enable_shared_from_this<Session> {
     const Request req = MakeRequest(msg, body);
     router_.Handle(req, worker_, &res_);
     head_only_ = req.method == Method::kHead;
-    Respond();
+    if (!res_.deferred) Respond();
+  }
+
+  // A write: the life cycle's writer calls back once it has committed, on its own thread; the
+  // reply is written from this session's thread. Nothing else runs on the session meanwhile
+  // (no read is pending), so res_ is free until then.
+  std::function<void(Reply)> Later() override {
+    return [self = shared_from_this()](Reply reply) {
+      auto executor = self->stream_.get_executor();
+      net::post(executor, [self = std::move(self), reply = std::move(reply)]() mutable {
+        self->res_.status = reply.status;
+        self->res_.content_type = reply.content_type;
+        self->res_.body = std::move(reply.body);
+        self->res_.deferred = false;
+        self->Respond();
+      });
+    };
   }
 
   // Writes res_ with a header made here: no per-request allocation once the buffers are warm.

@@ -7,8 +7,8 @@
 namespace credlist {
 namespace {
 
-constexpr const char* kRouteNames[kRoutes] = {"subjects", "check",   "screen", "healthz",
-                                              "readyz",   "metrics", "other"};
+constexpr const char* kRouteNames[kRoutes] = {"subjects", "check", "screen",  "healthz", "readyz",
+                                              "metrics",  "other", "entries", "search",  "policy"};
 
 void Append(std::string* out, const char* fmt, auto... args) {
   char buf[256];

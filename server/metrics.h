@@ -25,8 +25,11 @@ enum class Route : uint8_t {
   kReady,
   kMetrics,
   kOther,
+  kEntries,  // the life cycle: /v1/entries, objections, repairs, announcements, audit
+  kSearch,
+  kPolicy,  // memoranda, departments, measures
 };
-inline constexpr int kRoutes = 7;
+inline constexpr int kRoutes = 10;
 
 class Metrics {
  public:

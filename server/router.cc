@@ -1,6 +1,9 @@
 #include "server/router.h"
 
 #include "engine/json_writer.h"
+#include "engine/list_index.h"
+#include "engine/name_search.h"
+#include "server/policy_handler.h"
 
 namespace credlist {
 namespace {
@@ -125,7 +128,11 @@ bool QueryParam(std::string_view query, std::string_view name, std::string* out)
 }
 
 Router::Router(const Catalog& catalog, Authenticator& auth, Metrics& metrics)
-    : catalog_(catalog), auth_(auth), metrics_(metrics) {}
+    : catalog_(catalog),
+      auth_(auth),
+      metrics_(metrics),
+      names_(std::make_shared<NameIndexCache>(catalog)),
+      lists_(std::make_shared<ListIndexCache>()) {}
 
 bool Router::IsScreen(Method method, std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
@@ -152,6 +159,10 @@ void Router::Handle(const Request& req, Worker& w, Response* res) {
   Principal who;
   if (Status s = auth_.Authenticate(req.authorization, &who); !s.ok()) return WriteProblem(s, res);
 
+  res->route = Route::kEntries;
+  if (HandleLifecycle(req, path, query, who, w, res)) return;
+  res->route = Route::kOther;
+
   constexpr std::string_view kSubjects = "/v1/subjects/";
   if (path.starts_with(kSubjects)) {
     res->route = Route::kSubjects;
@@ -162,6 +173,27 @@ void Router::Handle(const Request& req, Worker& w, Response* res) {
     res->route = Route::kCheck;
     if (req.method != Method::kPost) return WriteProblem(405, "use POST", res);
     return PostCheck(req, who, w, res);
+  }
+  if (path == "/v1/search") {
+    res->route = Route::kSearch;
+    if (!get) return WriteProblem(405, "use GET", res);
+    return Search(query, who, res);
+  }
+  constexpr std::string_view kLists = "/v1/lists/";
+  if (path.starts_with(kLists)) {
+    if (!get) return WriteProblem(405, "use GET", res);
+    return GetList(path.substr(kLists.size()), query, who, w, res);
+  }
+  constexpr std::string_view kPublications = "/v1/publications/";
+  if (path.starts_with(kPublications)) {
+    if (!get) return WriteProblem(405, "use GET", res);
+    return GetPublication(path.substr(kPublications.size()), query, w, res);
+  }
+  if (path == "/v1/feedback" || path == "/v1/stats/departments")
+    return HandleSupervision(req, path, query, who, w, res);
+  if (IsPolicyPath(path)) {
+    res->route = Route::kPolicy;
+    return HandlePolicy(req, path, query, who, policy_, w, res);
   }
   WriteProblem(404, "no such resource: " + std::string(path), res);
 }

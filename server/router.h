@@ -12,19 +12,38 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "engine/catalog.h"
 #include "engine/check.h"
+#include "engine/policy.h"
 #include "server/auth.h"
 #include "server/metrics.h"
 #include "server/screen.h"
 
 namespace credlist {
 
+class LedgerWriter;
+
 enum class Method : uint8_t { kGet, kHead, kPost, kPut, kDelete, kOther };
+
+// A response that comes later: a write is answered once the life cycle's writer has committed
+// it (server/ledger_writer.h), on the writer's thread.
+struct Reply {
+  unsigned status = 200;
+  std::string_view content_type = "application/json";  // a literal
+  std::string body;
+};
+// The transport's side of a deferred response: Later() gives a callback that sends the reply
+// when called, once, from any thread.
+class Responder {
+ public:
+  virtual ~Responder() = default;
+  virtual std::function<void(Reply)> Later() = 0;
+};
 
 struct Request {
   Method method = Method::kGet;
@@ -32,6 +51,7 @@ struct Request {
   std::string_view body;
   std::string_view content_type;
   std::string_view authorization;
+  Responder* responder = nullptr;  // null where no response can come later (tests)
 };
 
 struct Response {
@@ -39,7 +59,9 @@ struct Response {
   std::string_view content_type = "application/json";
   std::string body;  // reused across requests: cleared, never shrunk
   Route route = Route::kOther;
+  bool deferred = false;  // the handler answers later, through Request::responder
   void Reset() {
+    deferred = false;
     status = 200;
     content_type = "application/json";
     body.clear();
@@ -52,6 +74,7 @@ struct Worker {
   explicit Worker(const Catalog& catalog, Metrics& metrics)
       : snapshot(catalog), metrics(metrics.NewShard()) {}
   SnapshotHandle snapshot;
+  PolicyHandle policy;  // the policy catalogue's current version (server/policy_handler.h)
   Metrics::Shard& metrics;
   CheckResult check;
   simdjson::ondemand::parser json;
@@ -59,6 +82,10 @@ struct Worker {
   std::vector<Key> keys;
   std::vector<Hits> hits;
 };
+
+struct PolicyService;
+class NameIndexCache;  // engine/name_search.h
+class ListIndexCache;  // engine/list_index.h
 
 class Router {
  public:
@@ -72,6 +99,14 @@ class Router {
   // *res with the error and returns null.
   std::unique_ptr<Screener> StartScreen(const Request& req, Worker& worker, Response* res);
 
+  // The policy catalogue (memoranda, departments, measures); without one, checks list no
+  // measures and the policy routes answer 503. Set before serving.
+  void set_policy(PolicyService* policy) { policy_ = policy; }
+
+  // The life cycle's writer (server/ledger_writer.h); without one, writes answer 503 and
+  // checks are not audited. Set before serving.
+  void set_ledger(LedgerWriter* ledger) { ledger_ = ledger; }
+
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_release); }
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 
@@ -79,6 +114,31 @@ class Router {
   void GetSubject(std::string_view key, std::string_view query, const Principal& who, Worker& w,
                   Response* res);
   void PostCheck(const Request& req, const Principal& who, Worker& w, Response* res);
+  // GET /v1/search (search_handler.cc).
+  void Search(std::string_view query, const Principal& who, Response* res);
+  // GET /v1/lists/{list} and GET /v1/publications/{quarter} (lists_handler.cc).
+  void GetList(std::string_view list, std::string_view query, const Principal& who, Worker& w,
+               Response* res);
+  void GetPublication(std::string_view quarter, std::string_view query, Worker& w, Response* res);
+  // The life cycle (entries_handler.cc): true when `path` is one of its routes.
+  bool HandleLifecycle(const Request& req, std::string_view path, std::string_view query,
+                       const Principal& who, Worker& w, Response* res);
+  void GetEntry(const std::string& id, const Principal& who, Worker& w, Response* res);
+  void GetAnnouncements(std::string_view query, const Principal& who, Worker& w, Response* res);
+  void GetAudit(const Request& req, std::string_view query, Response* res);
+  // Feedback and supervision (feedback_handler.cc): POST /v1/feedback and
+  // GET /v1/stats/departments.
+  void HandleSupervision(const Request& req, std::string_view path, std::string_view query,
+                         const Principal& who, Worker& w, Response* res);
+  // The check log (engine/supervision.h): counts a check by a token that names a department,
+  // and keeps a hit whose result listed measures. No lock, no allocation, unless it is such a
+  // hit.
+  void LogCheck(const Principal& who, std::string_view route, std::string_view scenario,
+                const MeasureContext& measures, const Snapshot& snap, const CheckResult& r,
+                std::string_view check_id);
+  // Audit (PIPL): a check of a natural person by a token holder.
+  void RecordAudit(const Principal& who, std::string_view route, std::string_view scenario,
+                   const CheckResult& r, std::string_view check_id, std::string_view auth_ref);
   void Health(Response* res);
   void Ready(Response* res);
   void RenderMetrics(Worker& w, Response* res);
@@ -87,6 +147,12 @@ class Router {
   Authenticator& auth_;
   Metrics& metrics_;
   std::atomic<bool> ready_{false};
+  // The name index beside the current snapshot, built by its own watcher thread.
+  std::shared_ptr<NameIndexCache> names_;
+  // The list pages' bitmaps beside the current snapshot, built on first use per version.
+  std::shared_ptr<ListIndexCache> lists_;
+  PolicyService* policy_ = nullptr;
+  LedgerWriter* ledger_ = nullptr;
 };
 
 // problem+json: {"type","title","status","detail","errors":[{"field","reason"}]}.

@@ -194,17 +194,22 @@ void Screener::Flush() {
   if (hits_.size() < keys_.size()) hits_.resize(keys_.size());
   snap_.FindBatch(keys_.data(), keys_.size(), hits_.data());
   char id_buf[24];
+  const uint64_t hits_before = summary_.hits;
   for (const Row& r : rows_) {
-    CheckHits(snap_, &hits_[r.first_hit], r.key, as_of_, &result_);
+    CheckHits(snap_, live_.get(), &hits_[r.first_hit], r.key, as_of_, &result_);
     if (result_.status == ListStatus::kClear) continue;
     ++summary_.hits;
     JsonWriter w(out_);
     w.BeginObject().Key("row").Int(static_cast<int64_t>(r.row));
     if (r.name_len) w.Key("name").String(std::string_view(names_).substr(r.name_off, r.name_len));
-    WriteCheckMembers(snap_, result_, as_of_, NextCheckId(id_buf), vis_, w);
+    const std::string_view check_id = NextCheckId(id_buf);
+    WriteCheckMembers(snap_, result_, as_of_, check_id, vis_, w,
+                      MeasureContext{policy_.get(), scenario_});
+    if (on_hit_) on_hit_(result_, check_id);
     w.EndObject();
     out_->push_back('\n');
   }
+  if (on_checked_) on_checked_(rows_.size(), summary_.hits - hits_before);
   rows_.clear();
   keys_.clear();
   names_.clear();

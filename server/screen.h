@@ -11,6 +11,7 @@
 
 #include <simdjson.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,22 @@ class Screener {
   // Ends the input: the last rows, then the summary line.
   Status Finish(std::string* out);
   const ScreenSummary& summary() const { return summary_; }
+  // Reads the life cycle's entries too (engine/live.h), held for the whole screen.
+  void set_live(std::shared_ptr<const LiveOverlay> live) { live_ = std::move(live); }
+  // Called for each hit (the audit of natural persons' checks: server/entries_handler.cc).
+  void set_on_hit(std::function<void(const CheckResult&, std::string_view check_id)> fn) {
+    on_hit_ = std::move(fn);
+  }
+  // Called after each batch of rows is checked: how many valid rows were checked, and how
+  // many of them were hits (the check log: server/check_log.h).
+  void set_on_checked(std::function<void(uint64_t checked, uint64_t hits)> fn) {
+    on_checked_ = std::move(fn);
+  }
+  // Lists with each hit the measures `policy` calls for in `scenario` (DESIGN.md §5).
+  void set_measures(std::shared_ptr<const Policy> policy, int scenario) {
+    policy_ = std::move(policy);
+    scenario_ = scenario;
+  }
 
  private:
   struct Row {
@@ -62,6 +79,11 @@ class Screener {
   std::shared_ptr<const Snapshot> hold_;
   const Snapshot& snap_;
   Day as_of_;
+  std::shared_ptr<const LiveOverlay> live_;  // null: the snapshot alone
+  std::function<void(const CheckResult&, std::string_view)> on_hit_;
+  std::function<void(uint64_t, uint64_t)> on_checked_;
+  std::shared_ptr<const Policy> policy_;  // null: no measures
+  int scenario_ = -1;
   Visibility vis_;
   ScreenFormat format_;
   ScreenSummary summary_;

@@ -1,5 +1,7 @@
 // POST /v1/screen: the checks before a bulk screen starts streaming.
 #include "engine/policy.h"
+#include "server/ledger_writer.h"
+#include "server/policy_handler.h"
 #include "server/router.h"
 
 namespace credlist {
@@ -47,7 +49,31 @@ std::unique_ptr<Screener> Router::StartScreen(const Request& req, Worker& w, Res
     WriteProblem(415, "POST /v1/screen takes text/csv or application/x-ndjson", res);
     return nullptr;
   }
-  return std::make_unique<Screener>(catalog_.Current(), as_of, Visibility::kFull, format);
+  std::shared_ptr<const Snapshot> snap = catalog_.Current();
+  std::shared_ptr<const Policy> policy;
+  if (policy_ != nullptr && !scenario.empty()) policy = policy_->catalog.Current();
+  auto screener = std::make_unique<Screener>(snap, as_of, Visibility::kFull, format);
+  if (policy) screener->set_measures(policy, *ScenarioIndex(scenario));
+  screener->set_live(catalog_.CurrentLive());
+  if (ledger_ != nullptr) {
+    std::string auth_ref;
+    QueryParam(query, "auth_ref", &auth_ref);
+    const MeasureContext measures{policy.get(), policy ? *ScenarioIndex(scenario) : -1};
+    // The lambda keeps the snapshot and the policy that `measures` points into.
+    screener->set_on_hit([this, who, scenario, auth_ref, snap, policy, measures](
+                             const CheckResult& r, std::string_view check_id) {
+      RecordAudit(who, "screen", scenario, r, check_id, auth_ref);
+      LogCheck(who, "screen", scenario, measures, *snap, r, check_id);
+    });
+    if (!who.department.empty()) {
+      // The hits were counted one by one above; here the rows that were not hits.
+      screener->set_on_checked(
+          [this, department = who.department](uint64_t checked, uint64_t hits) {
+            if (ledger_ != nullptr) ledger_->counters().Add(department, Today(), checked - hits, 0);
+          });
+    }
+  }
+  return screener;
 }
 
 }  // namespace credlist

@@ -1,6 +1,7 @@
 // GET /v1/subjects/{key} and POST /v1/check: one check and a batch of checks.
 #include "engine/json_writer.h"
 #include "engine/policy.h"
+#include "server/policy_handler.h"
 #include "server/router.h"
 
 namespace credlist {
@@ -32,6 +33,21 @@ Visibility VisibilityOf(const Principal& who) {
   return who.role == Role::kAnyone ? Visibility::kPublic : Visibility::kFull;
 }
 
+// The error of a key that did not parse, for an anonymous caller: the key, which may be a
+// mistyped ID number (personal data), masked where the reason quotes it.
+Status MaskKeyIn(const Status& s, std::string_view raw) {
+  std::string reason = s.reason();
+  for (const std::string& text : {std::string(raw), NormalizeIdentifier(raw)}) {
+    if (text.empty()) continue;
+    std::string masked;
+    AppendMaskedNumber(text, &masked);
+    for (size_t at = reason.find(text); at != std::string::npos;
+         at = reason.find(text, at + masked.size()))
+      reason.replace(at, text.size(), masked);
+  }
+  return Status::Make(s.code(), s.field(), std::move(reason));
+}
+
 bool IsJson(std::string_view content_type) {
   const std::string_view base = content_type.substr(0, content_type.find(';'));
   return base.empty() || base == "application/json" || base.ends_with("+json");
@@ -52,15 +68,28 @@ void Router::GetSubject(std::string_view raw_key, std::string_view query, const 
   const bool encoded = raw_key.find('%') != std::string_view::npos;
   if (encoded) key_text = PercentDecode(raw_key);
   auto key = ParseLookupKey(encoded ? std::string_view(key_text) : raw_key, "key");
-  if (!key.ok()) return WriteProblem(key.status(), res);
+  if (!key.ok()) {
+    if (who.role == Role::kAnyone)
+      return WriteProblem(MaskKeyIn(key.status(), encoded ? std::string_view(key_text) : raw_key),
+                          res);
+    return WriteProblem(key.status(), res);
+  }
 
   const Snapshot& snap = w.snapshot.Get();
-  Check(snap, *key, as_of, &w.check);
+  Check(snap, &w.snapshot.Live(), *key, as_of, &w.check);
   char id[24];
+  const std::string_view check_id = NextCheckId(id);
+  const MeasureContext measures = MeasuresFor(policy_, w, scenario);
   JsonWriter out(&res->body);
   out.BeginObject();
-  WriteCheckMembers(snap, w.check, as_of, NextCheckId(id), VisibilityOf(who), out);
+  WriteCheckMembers(snap, w.check, as_of, check_id, VisibilityOf(who), out, measures);
   out.EndObject();
+  LogCheck(who, "subjects", scenario, measures, snap, w.check, check_id);
+  if (who.role != Role::kAnyone && w.check.key_type == KeyType::kIdNumber) {
+    std::string auth_ref;
+    QueryParam(query, "auth_ref", &auth_ref);
+    RecordAudit(who, "subjects", scenario, w.check, check_id, auth_ref);
+  }
 }
 
 void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Response* res) {
@@ -77,7 +106,7 @@ void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Resp
   // Collect the members first: keys as raw strings, then the options.
   thread_local std::vector<std::string> raw_keys;
   raw_keys.clear();
-  std::string as_of_text, scenario;
+  std::string as_of_text, scenario, auth_ref;
   bool have_keys = false;
   for (auto member : obj) {
     std::string_view name;
@@ -100,14 +129,14 @@ void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Resp
         raw_keys.emplace_back(k);
         ++i;
       }
-    } else if (name == "as_of" || name == "scenario") {
+    } else if (name == "as_of" || name == "scenario" || name == "auth_ref") {
       if (value.is_null()) continue;
       std::string_view v;
       if (value.get_string().get(v)) {
         const std::string field(name);
         return WriteProblem(400, field + ": must be a string", field, "must be a string", res);
       }
-      (name == "as_of" ? as_of_text : scenario) = std::string(v);
+      (name == "as_of" ? as_of_text : name == "scenario" ? scenario : auth_ref) = std::string(v);
     }
     // Other members are skipped by the iteration itself.
   }
@@ -130,6 +159,7 @@ void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Resp
   snap.FindBatch(w.keys.data(), w.keys.size(), w.hits.data());
 
   const Visibility vis = VisibilityOf(who);
+  const MeasureContext measures = MeasuresFor(policy_, w, scenario);
   JsonWriter out(&res->body);
   out.BeginObject().Key("results").BeginArray();
   size_t next_hit = 0;
@@ -137,12 +167,13 @@ void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Resp
   for (size_t i = 0; i < parsed.size(); ++i) {
     out.BeginObject();
     if (!parsed[i].ok()) {
-      const Status& s = parsed[i].status();
+      const Status s = vis == Visibility::kPublic ? MaskKeyIn(parsed[i].status(), raw_keys[i])
+                                                  : parsed[i].status();
       out.Key("key");
       if (vis == Visibility::kPublic) {  // a mistyped ID number is still personal data
         thread_local std::string masked;
         masked.clear();
-        AppendMaskedNumber(raw_keys[i], &masked);
+        AppendMaskedNumber(NormalizeIdentifier(raw_keys[i]), &masked);
         out.String(masked);
       } else {
         out.String(raw_keys[i]);
@@ -155,9 +186,13 @@ void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Resp
           .String(s.reason())
           .EndObject();
     } else {
-      CheckHits(snap, &w.hits[next_hit], *parsed[i], as_of, &w.check);
+      CheckHits(snap, &w.snapshot.Live(), &w.hits[next_hit], *parsed[i], as_of, &w.check);
       next_hit += static_cast<size_t>(parsed[i]->count);
-      WriteCheckMembers(snap, w.check, as_of, NextCheckId(id), vis, out);
+      const std::string_view check_id = NextCheckId(id);
+      WriteCheckMembers(snap, w.check, as_of, check_id, vis, out, measures);
+      if (who.role != Role::kAnyone && w.check.key_type == KeyType::kIdNumber)
+        RecordAudit(who, "check", scenario, w.check, check_id, auth_ref);
+      LogCheck(who, "check", scenario, measures, snap, w.check, check_id);
     }
     out.EndObject();
   }

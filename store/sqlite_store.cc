@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -500,6 +501,47 @@ class SqliteStore final : public Store {
     int64_t stored = 0;
     if (Status s = CollectIds(&ids, nullptr, &stored, kOp); !s.ok()) return s;
     return ids.size();
+  }
+
+  // Every load's record (never deleted; each commit of a load adds one) and every chunk's row
+  // (compaction deletes and adds chunks, and removes stored entries), hashed: lengths only,
+  // so no chunk is read.
+  Result<std::string> EntriesTag() override {
+    static constexpr std::string_view kOp = "EntriesTag";
+    ReadTransaction txn(db_.get());
+    if (Status s = txn.Begin(kOp); !s.ok()) return s;
+    XXH64_hash_t hash = 0;
+    int64_t counts[3] = {0, 0, 0};  // loads, chunks, stored entries
+    int64_t last_load = 0;
+    const char* const queries[] = {
+        "SELECT seq, started_at, committed_at, coalesce(source, ''), entries, replace_all "
+        "FROM loads ORDER BY seq",
+        "SELECT seq, load_seq, entries, length(body) FROM entry_chunks ORDER BY seq"};
+    for (int q = 0; q < 2; ++q) {
+      auto st = credlist::Prepare(db_.get(), queries[q], kOp);
+      if (!st.ok()) return st.status();
+      int rc;
+      while ((rc = sqlite3_step(st->get())) == SQLITE_ROW) {
+        const int columns = sqlite3_column_count(st->get());
+        for (int c = 0; c < columns; ++c) {
+          const std::string_view text = ColumnText(st->get(), c);
+          const uint64_t size = text.size();
+          hash = XXH3_64bits_withSeed(&size, sizeof size, hash);
+          hash = XXH3_64bits_withSeed(text.data(), text.size(), hash);
+        }
+        ++counts[q];
+        if (q == 0) last_load = sqlite3_column_int64(st->get(), 0);
+        if (q == 1) counts[2] += sqlite3_column_int64(st->get(), 2);
+      }
+      if (rc != SQLITE_DONE) return SqliteError(db_.get(), kOp);
+    }
+    char tag[160];
+    std::snprintf(tag, sizeof tag,
+                  "sqlite schema %d, load %lld of %lld, %lld chunks, %lld stored, %016llx",
+                  kSqliteSchemaVersion, static_cast<long long>(last_load),
+                  static_cast<long long>(counts[0]), static_cast<long long>(counts[1]),
+                  static_cast<long long>(counts[2]), static_cast<unsigned long long>(hash));
+    return std::string(tag);
   }
 
   Status AddToken(const TokenRecord& token) override {

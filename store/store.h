@@ -88,6 +88,12 @@ class Store {
   // The number of current entries (distinct entry_ids). Reads every stored entry_id: about
   // 0.2 s per million stored entries, and about 30 bytes of memory per current entry.
   virtual Result<uint64_t> CountEntries() = 0;
+  // A short text naming the stored entries as they are now: it changes with every commit that
+  // changes what ForEachEntry yields (a load, `--replace`, compaction), and two stores with the
+  // same text hold the same entries. The snapshot image records it to tell whether it is
+  // current (docs/data-directory.md, "Snapshot image"). Cheap: no entry is read. Empty: this
+  // store cannot tell (an image is then never taken as current).
+  virtual Result<std::string> EntriesTag() { return std::string(); }
 
   virtual Status AddToken(const TokenRecord& token) = 0;
   virtual Result<std::vector<TokenRecord>> ListTokens() = 0;

@@ -10,6 +10,8 @@ int RunServe(int argc, char** argv);
 int RunCheck(int argc, char** argv);
 int RunScreen(int argc, char** argv);
 int RunToken(int argc, char** argv);
+int RunStats(int argc, char** argv);
+int RunExport(int argc, char** argv);
 
 // Prints "credlist: MESSAGE" to stderr and returns 2 (a usage error) or 1.
 int Usage(const char* message_fmt, ...);

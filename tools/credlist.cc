@@ -22,6 +22,8 @@ commands:
   check      check keys (USCC, ID number, 工商注册号): one JSON result a line
   screen     screen a CSV or NDJSON list of keys: NDJSON hits and a summary
   token      add, list or revoke API tokens
+  stats      the supervision figures per department: checks, hits, feedback, entries
+  export     the quarterly publication of the red or black list (CSV or JSON)
 
 `credlist COMMAND --help` tells more. The data directory (--data DIR) is the whole state.
 )";
@@ -112,5 +114,7 @@ int main(int argc, char** argv) {
   if (cmd == "check") return RunCheck(n, rest);
   if (cmd == "screen") return RunScreen(n, rest);
   if (cmd == "token") return RunToken(n, rest);
+  if (cmd == "stats") return RunStats(n, rest);
+  if (cmd == "export") return RunExport(n, rest);
   return Usage("unknown command '%s'", cmd.c_str());
 }

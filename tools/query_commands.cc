@@ -5,6 +5,7 @@
 #include "engine/json_writer.h"
 #include "server/encode.h"
 #include "server/screen.h"
+#include "store/ledger_store.h"
 #include "store/restore.h"
 #include "store/sqlite_store.h"
 #include "tools/args.h"
@@ -39,10 +40,21 @@ Result<Day> AsOf(const Args& args) {
   return *d;
 }
 
-Result<std::shared_ptr<const Snapshot>> OpenSnapshot(const Args& args) {
+// The loaded snapshot and, over it, the life cycle's entries, as committed.
+struct Lists {
+  std::shared_ptr<const Snapshot> snap;
+  std::shared_ptr<const LiveOverlay> live;
+};
+
+Result<Lists> OpenLists(const Args& args) {
   auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
   if (!store.ok()) return store.status();
-  return RestoreSnapshot(**store, Today());
+  // The snapshot image when it is current (as serve writes it), else a rebuild from the store.
+  auto restored = RestoreSnapshotOrImage(**store, args.Get("data"), Today());
+  if (!restored.ok()) return restored.status();
+  auto live = ReadLiveOverlay(args.Get("data"), restored->snapshot);
+  if (!live.ok()) return live.status();
+  return Lists{restored->snapshot, *live};
 }
 
 }  // namespace
@@ -55,8 +67,9 @@ int RunCheck(int argc, char** argv) {
   if (args.operands().empty()) return Usage("check needs at least one KEY");
   auto as_of = AsOf(args);
   if (!as_of.ok()) return Usage("%s", as_of.status().ToString().c_str());
-  auto snap = OpenSnapshot(args);
-  if (!snap.ok()) return Fail("%s", snap.status().ToString().c_str());
+  auto lists = OpenLists(args);
+  if (!lists.ok()) return Fail("%s", lists.status().ToString().c_str());
+  const Snapshot& snap = *lists->snap;
   int status = 0;
   std::string line;
   CheckResult result;
@@ -77,8 +90,8 @@ int RunCheck(int argc, char** argv) {
           .EndObject();
       status = 1;
     } else {
-      Check(**snap, *key, *as_of, &result);
-      WriteCheckMembers(**snap, result, *as_of, NextCheckId(id), Visibility::kFull, w);
+      Check(snap, lists->live.get(), *key, *as_of, &result);
+      WriteCheckMembers(snap, result, *as_of, NextCheckId(id), Visibility::kFull, w);
     }
     w.EndObject();
     line.push_back('\n');
@@ -103,11 +116,12 @@ int RunScreen(int argc, char** argv) {
     return Usage("--format: '%s' is not csv or ndjson", format.c_str());
   std::FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!in) return Fail("%s: cannot open", path.c_str());
-  auto snap = OpenSnapshot(args);
-  if (!snap.ok()) return Fail("%s", snap.status().ToString().c_str());
+  auto lists = OpenLists(args);
+  if (!lists.ok()) return Fail("%s", lists.status().ToString().c_str());
 
-  Screener screener(*snap, *as_of, Visibility::kFull,
+  Screener screener(lists->snap, *as_of, Visibility::kFull,
                     format == "csv" ? ScreenFormat::kCsv : ScreenFormat::kNdjson);
+  screener.set_live(lists->live);
   std::vector<char> buf(1 << 20);
   std::string out;
   Status s;

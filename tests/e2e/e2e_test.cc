@@ -160,6 +160,21 @@ TEST_F(E2E, AnonymousCallersSeeNaturalPersonsMasked) {
   EXPECT_EQ(Str(t["entries"].at(0)["id_number"]), kPersonId);
 }
 
+TEST_F(E2E, AMistypedIdNumberIsMaskedInAnonymousErrors) {
+  // One wrong check character: still somebody's ID number, so never echoed to anyone in full.
+  const std::string typo = "21080419900505003X";
+  auto r = server_->Get("/v1/subjects/" + typo);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.find(typo), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("210804********003X"), std::string::npos) << r.body;
+  r = server_->Post("/v1/check", R"({"keys":["21080419900505003X"]})", "application/json");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.find(typo), std::string::npos) << r.body;
+  // A token holder gets the reason as it is.
+  r = server_->Get("/v1/subjects/" + typo, token_);
+  EXPECT_NE(r.body.find(typo), std::string::npos) << r.body;
+}
+
 TEST_F(E2E, BadCheckCharacterIs400NamingTheKey) {
   auto r = server_->Get("/v1/subjects/91210802MA0Q1A2B6N");
   EXPECT_EQ(r.status, 400);

@@ -1,0 +1,592 @@
+// The list pages' index (engine/list_index.h), the quarterly publication
+// (engine/publication.h), and both routes through the Router.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/list_index.h"
+#include "engine/publication.h"
+#include "engine/snapshot.h"
+#include "loaders/report_form.h"
+#include "server/router.h"
+#include "tests/engine_test_util.h"
+
+namespace credlist {
+namespace {
+
+using testing::D;
+using testing::IdKey;
+using testing::NthIdNumber;
+using testing::NthUscc;
+using testing::TestEntry;
+using testing::UsccKey;
+
+constexpr const char* kDepartments[] = {"市中级人民法院", "市税务局", "市市场监督管理局",
+                                        "营口海关"};
+constexpr const char* kCategories[] = {"失信被执行人", "纳税信用A级纳税人", "经营异常名录"};
+
+// A varied set of entries: lists, departments, categories, memoranda and dates in a fixed
+// pattern, some expired, some not yet valid, some exited.
+std::vector<Entry> VariedEntries(int n) {
+  std::vector<Entry> out;
+  for (int i = 0; i < n; ++i) {
+    Entry e = TestEntry("E-" + std::to_string(100000 + i), static_cast<ListKind>(i % 3));
+    e.department = kDepartments[i % 4];
+    e.category = kCategories[(i / 3) % 3];
+    e.uscc = UsccKey(NthUscc(i));
+    e.memoranda = (uint64_t{1} << (i % 5)) | (i % 7 == 0 ? uint64_t{1} << 20 : 0);
+    if (i % 11 == 0) e.valid_until = D("2024-01-01");  // expired
+    if (i % 13 == 0) e.valid_from = D("2099-01-01");   // not yet valid
+    if (i % 17 == 0) {
+      e.state = State::kExited;
+      e.exit_reason = ExitReason::kRepaired;
+      e.exited_on = D("2025-06-01");
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::shared_ptr<const Snapshot> Build(const std::vector<Entry>& entries) {
+  SnapshotBuilder b;
+  for (const Entry& e : entries) b.Add(e);
+  return b.Build(D("2026-11-01"));
+}
+
+// The page by brute force: every entry checked, in the index's order.
+struct Expected {
+  uint64_t total = 0;
+  std::vector<std::string> ids;  // the page's entry ids
+};
+Expected BruteForce(const Snapshot& snap, const LiveOverlay& live, const ListQuery& q) {
+  std::vector<std::string> all;
+  for (uint32_t i = 0; i < snap.size(); ++i) {
+    const Entry e = snap.ToEntry(i);
+    if (e.list != q.list || !snap.Counts(i, q.day) || live.Superseded(i)) continue;
+    if (!q.department.empty() && e.department != q.department) continue;
+    if (!q.category.empty() && e.category != q.category) continue;
+    if (q.memorandum >= 0 && (e.memoranda >> q.memorandum & 1) == 0) continue;
+    all.push_back(e.entry_id);
+  }
+  std::vector<std::string> lives;
+  live.ForEachEntry([&](const LivePtr& p) {
+    const Entry& e = p->entry;
+    if (e.list != q.list || !LiveCounts(*p, q.day)) return;
+    if (!q.department.empty() && e.department != q.department) return;
+    if (!q.category.empty() && e.category != q.category) return;
+    if (q.memorandum >= 0 && (e.memoranda >> q.memorandum & 1) == 0) return;
+    lives.push_back(e.entry_id);
+  });
+  std::sort(lives.begin(), lives.end());
+  all.insert(all.end(), lives.begin(), lives.end());
+  Expected x;
+  x.total = all.size();
+  const uint64_t from = (q.page - 1) * q.page_size;
+  for (uint64_t k = from; k < all.size() && k < from + q.page_size; ++k) x.ids.push_back(all[k]);
+  return x;
+}
+
+std::vector<std::string> Ids(const Snapshot& snap, const ListPage& p) {
+  std::vector<std::string> ids;
+  for (uint32_t i : p.entries) ids.emplace_back(snap.str(snap.record(i).entry_id()));
+  for (const LiveEntry* e : p.live) ids.push_back(e->entry.entry_id);
+  return ids;
+}
+
+// A live entry over the snapshot: a copy of entry `base` changed by `fn`, superseding it.
+LivePtr LiveOf(const Snapshot& snap, uint32_t base, const std::function<void(LiveEntry&)>& fn) {
+  auto e = std::make_shared<LiveEntry>();
+  e->entry = snap.ToEntry(base);
+  e->base_index = base;
+  fn(*e);
+  return e;
+}
+
+TEST(ListIndex, PagesMatchBruteForceWithFiltersAndLiveEntries) {
+  const std::vector<Entry> entries = VariedEntries(3000);
+  auto snap = Build(entries);
+  auto index = ListIndex::Build(*snap);
+  EXPECT_EQ(index->version(), snap->version());
+  EXPECT_NE(index->department("市税务局"), nullptr);
+  EXPECT_EQ(index->department("no such"), nullptr);
+
+  // The life cycle took some entries over: exited ones (dropped), changed ones, new ones.
+  OverlayEditor ed(std::make_shared<LiveOverlay>());
+  for (uint32_t i = 0; i < 200; i += 7) {
+    ed.Put(LiveOf(*snap, i, [&](LiveEntry& e) {
+      if (i % 2 == 0) {
+        e.entry.state = State::kExited;
+        e.entry.exited_on = D("2026-01-01");
+      } else {
+        e.entry.department = "市税务局";  // moves between filters
+      }
+    }));
+  }
+  for (int k = 0; k < 40; ++k) {
+    auto e = std::make_shared<LiveEntry>();
+    e->entry = TestEntry("L-" + std::to_string(500 + k), static_cast<ListKind>(k % 3));
+    e->entry.department = kDepartments[k % 4];
+    e->entry.category = kCategories[k % 3];
+    e->entry.uscc = UsccKey(NthUscc(90000 + k));
+    e->entry.memoranda = uint64_t{1} << (k % 5);
+    e->entry.in_force_on = D("2026-10-01");
+    if (k % 5 == 0) e->entry.state = State::kPublicity;  // not listed yet
+    ed.Put(e);
+  }
+  auto live = ed.Finish();
+
+  const Day today = D("2026-11-28");
+  int checked = 0;
+  for (int list = 0; list < kListKinds; ++list) {
+    for (const char* dep : {"", "市税务局", "营口海关", "无此部门"}) {
+      for (const char* cat : {"", "失信被执行人"}) {
+        for (int memo : {-1, 2, 20, 40}) {
+          for (uint32_t size : {1u, 7u, 50u, 500u}) {
+            ListQuery q;
+            q.list = static_cast<ListKind>(list);
+            q.department = dep;
+            q.category = cat;
+            q.memorandum = memo;
+            q.page_size = size;
+            q.day = today;
+            for (uint64_t page : {1ull, 2ull, 3ull, 40ull, 1000ull}) {
+              q.page = page;
+              const Expected want = BruteForce(*snap, *live, q);
+              const ListPage got = index->Page(*snap, *live, q);
+              ASSERT_EQ(got.total, want.total)
+                  << list << " " << dep << " " << cat << " " << memo << " p" << page;
+              ASSERT_EQ(Ids(*snap, got), want.ids) << list << " " << dep << " " << cat << " "
+                                                   << memo << " p" << page << " s" << size;
+              ++checked;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 1000);
+}
+
+TEST(ListIndex, UnknownFilterIsAnEmptyPageAndCacheKeepsOnePerVersion) {
+  auto snap = Build(VariedEntries(100));
+  ListIndexCache cache;
+  auto a = cache.Get(*snap);
+  EXPECT_EQ(cache.Get(*snap), a);  // built once
+  ListQuery q;
+  q.list = ListKind::kBlack;
+  q.department = "无此部门";
+  q.day = D("2026-11-28");
+  const ListPage p = a->Page(*snap, LiveOverlay(), q);
+  EXPECT_EQ(p.total, 0u);
+  EXPECT_TRUE(p.entries.empty());
+  auto next = Build(VariedEntries(50));
+  auto b = cache.Get(*next);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(b->version(), next->version());
+  // The in-force bitmaps follow the day asked.
+  EXPECT_EQ(b->InForceOn(*next, D("2026-11-28"))->day, D("2026-11-28"));
+  EXPECT_EQ(b->InForceOn(*next, D("2026-11-29"))->day, D("2026-11-29"));
+}
+
+// ---- The publication ----
+
+// 附件 1 of the seed as printed there (tab-separated, with the line breaks of the printed
+// table as spaces): the column headers of 报送表 (1) and (2).
+constexpr char kSeedRedHeader[] =
+    "红名单 类型\t企业 名称\t法定代 表人\t统一社 会信用 代码\t工商注 册登记 号\t守信 行为\t获得 "
+    "奖励\t"
+    "认定 部门\t认定 依据\t认定 日期\t有效期";
+constexpr char kSeedBlackHeader[] =
+    "黑名单 类型\t企业 名称\t法定代 表人\t统一社 会信用 代码\t工商注 册登记 号\t违法失 "
+    "信行为\t处罚 结果\t"
+    "认定 部门\t认定 依据\t认定 日期\t处罚有 效期";
+
+std::vector<std::string> SeedHeaders(std::string_view line) {
+  std::vector<std::string> out(1);
+  for (char c : line) {
+    if (c == '\t')
+      out.emplace_back();
+    else if (c != ' ')
+      out.back().push_back(c);
+  }
+  return out;
+}
+
+TEST(Publication, ColumnsAreThoseOfTheSeedInItsOrder) {
+  for (auto [list, seed] :
+       {std::pair{ListKind::kRed, kSeedRedHeader}, std::pair{ListKind::kBlack, kSeedBlackHeader}}) {
+    const std::vector<std::string> want = SeedHeaders(seed);
+    ASSERT_EQ(want.size(), 11u);
+    auto cols = PublicationColumns(list);
+    for (size_t c = 0; c < want.size(); ++c) EXPECT_EQ(cols[c].header, want[c]) << c;
+    EXPECT_EQ(cols[11].header, "姓名");
+    EXPECT_EQ(cols[12].header, "证件类型");
+    EXPECT_EQ(cols[13].header, "证件号码");
+  }
+}
+
+TEST(Publication, QuarterAndSpecErrorsNameTheField) {
+  auto q = ParseQuarter("2026Q3");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->first, D("2026-07-01"));
+  EXPECT_EQ(q->end, D("2026-10-01"));
+  EXPECT_EQ(ParseQuarter("2026Q4")->end, D("2027-01-01"));
+  EXPECT_EQ(QuarterName(*q), "2026Q3");
+  for (const char* bad : {"2026Q5", "2026Q0", "2026-3", "26Q3", "2026Q3x", ""})
+    EXPECT_EQ(ParseQuarter(bad).status().field(), "quarter") << bad;
+  const Day today = D("2026-11-28");
+  EXPECT_EQ(MakePublicationSpec("2026Q9", "red", "csv", "", today).status().field(), "quarter");
+  EXPECT_EQ(MakePublicationSpec("2026Q3", "", "csv", "", today).status().field(), "list");
+  EXPECT_EQ(MakePublicationSpec("2026Q3", "green", "csv", "", today).status().field(), "list");
+  EXPECT_EQ(MakePublicationSpec("2026Q3", "watch", "csv", "", today).status().field(), "list");
+  EXPECT_EQ(MakePublicationSpec("2026Q3", "red", "xlsx", "", today).status().field(), "format");
+  EXPECT_EQ(MakePublicationSpec("2026Q3", "red", "", "all", today).status().field(), "part");
+  auto spec = MakePublicationSpec("2026Q3", "black", "", "", today);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->format, PublicationFormat::kCsv);
+  EXPECT_EQ(spec->list, ListKind::kBlack);
+}
+
+TEST(Publication, CsvCellsAreQuotedOnlyWhenNeeded) {
+  std::string out;
+  AppendCsvCell("plain 文字", &out);
+  out += '|';
+  AppendCsvCell("a,b", &out);
+  out += '|';
+  AppendCsvCell("say \"hi\"", &out);
+  out += '|';
+  AppendCsvCell("two\r\nlines", &out);
+  EXPECT_EQ(out, "plain 文字|\"a,b\"|\"say \"\"hi\"\"\"|\"two\r\nlines\"");
+}
+
+// The entries of a publication test: red and black, legal and natural persons, in and out of
+// 2026Q3.
+class PublicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Entry company = TestEntry("R-1", ListKind::kRed);
+    company.name = "营口守信建设有限公司";
+    company.uscc = UsccKey(NthUscc(1));
+    company.legal_rep = "李四";
+    company.legal_rep_id = IdKey(NthIdNumber(1));
+    company.conduct = "连续三年纳税信用评价为A级, 并\"守信\"\n示范";
+    company.outcome = "享受联合激励措施";
+    company.department = "市税务局";
+    company.basis = "纳税信用管理办法";
+    company.decided_on = company.valid_from = D("2026-07-15");
+    company.valid_until = D("2029-07-15");
+    entries_.push_back(company);
+
+    Entry person = TestEntry("B-1", ListKind::kBlack);
+    person.subject_type = SubjectType::kNaturalPerson;
+    person.name = "张三丰";
+    person.id_type = "居民身份证";
+    person.id_number = IdKey("210802198001010019");
+    person.decided_on = person.valid_from = D("2026-08-01");
+    entries_.push_back(person);
+
+    Entry before = TestEntry("R-2", ListKind::kRed);  // in force since Q2
+    before.uscc = UsccKey(NthUscc(2));
+    before.decided_on = before.valid_from = D("2026-06-30");
+    entries_.push_back(before);
+
+    Entry late = TestEntry("R-3", ListKind::kRed);  // decided in Q2, in force in Q3
+    late.uscc = UsccKey(NthUscc(3));
+    late.decided_on = D("2026-06-01");
+    late.valid_from = D("2026-06-01");
+    late.in_force_on = D("2026-09-30");
+    entries_.push_back(late);
+
+    Entry expired = TestEntry("R-4", ListKind::kRed);  // in Q3, expired since: still in Q3's record
+    expired.uscc = UsccKey(NthUscc(4));
+    expired.decided_on = expired.valid_from = D("2026-07-01");
+    expired.valid_until = D("2026-11-01");
+    entries_.push_back(expired);
+
+    snap_ = Build(entries_);
+    // The life cycle: a red entry confirmed by itself after a publicity ending in Q3, one still
+    // in publicity, and the exit of a red entry in Q3 (announced).
+    OverlayEditor ed(std::make_shared<LiveOverlay>());
+    auto confirmed = std::make_shared<LiveEntry>();
+    confirmed->entry = TestEntry("R-LIVE-1", ListKind::kRed);
+    confirmed->entry.uscc = UsccKey(NthUscc(10));
+    confirmed->entry.decided_on = confirmed->entry.valid_from = D("2026-09-01");
+    confirmed->entry.state = State::kPublicity;
+    confirmed->publicity_from = D("2026-09-20");
+    confirmed->publicity_until = D("2026-09-28");
+    ed.Put(confirmed);
+    auto pending = std::make_shared<LiveEntry>(*confirmed);
+    pending->entry.entry_id = "R-LIVE-2";
+    pending->entry.uscc = UsccKey(NthUscc(11));
+    pending->publicity_until = D("2026-12-28");
+    ed.Put(pending);
+    auto exited = std::make_shared<LiveEntry>();
+    exited->entry = snap_->ToEntry(static_cast<uint32_t>(snap_->FindEntry("R-2")));
+    exited->base_index = snap_->FindEntry("R-2");
+    exited->entry.state = State::kExited;
+    exited->entry.exit_reason = ExitReason::kStandardChanged;
+    exited->entry.exited_on = D("2026-09-10");
+    exited->exit_note = "认定标准调整";
+    ed.Put(exited);
+    Announcement a;
+    a.seq = 1;
+    a.at_ms = 1788000000000;
+    a.exited_on = D("2026-09-10");
+    a.entry = exited;
+    ed.Announce(a);
+    live_ = ed.Finish();
+  }
+
+  std::string Publish(std::string_view list, std::string_view format, std::string_view part = "") {
+    auto spec = MakePublicationSpec("2026Q3", list, format, part, D("2026-11-28"));
+    EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+    std::string out;
+    WritePublication(*snap_, *live_, *spec, &out);
+    return out;
+  }
+
+  std::vector<Entry> entries_;
+  std::shared_ptr<const Snapshot> snap_;
+  std::shared_ptr<const LiveOverlay> live_;
+};
+
+TEST_F(PublicationTest, RedCsvAsExcelReadsIt) {
+  const std::string csv = Publish("red", "csv");
+  ASSERT_TRUE(csv.starts_with("\xEF\xBB\xBF")) << csv;
+  // Every line ends in CRLF; no bare LF outside the quoted cell.
+  const std::string header =
+      "红名单类型,企业名称,法定代表人,统一社会信用代码,工商注册登记号,守信行为,获得奖励,认定部门,"
+      "认定依据,认定日期,有效期,姓名,证件类型,证件号码\r\n";
+  ASSERT_EQ(csv.substr(3, header.size()), header);
+  const std::string row1 = "纳税信用A级纳税人,营口守信建设有限公司,李*," + NthUscc(1) +
+                           ",,\"连续三年纳税信用评价为A级, 并\"\"守信\"\"\n示范\",享受联合激励措施,"
+                           "市税务局,纳税信用管理办法,2026-07-15,2026-07-15至2029-07-14,,,\r\n";
+  EXPECT_NE(csv.find(row1), std::string::npos) << csv;
+  // Came into force in Q3: R-4 (07-01, expired since), R-1 (07-15), R-LIVE-1 (the day after its
+  // publicity: 09-29), R-3 (09-30); not R-2 (Q2), R-LIVE-2 (still in publicity). By day.
+  const size_t r4 = csv.find(NthUscc(4)), r1 = csv.find(NthUscc(1)), live1 = csv.find(NthUscc(10)),
+               r3 = csv.find(NthUscc(3));
+  EXPECT_NE(r4, std::string::npos);
+  EXPECT_NE(r1, std::string::npos);
+  EXPECT_NE(live1, std::string::npos);
+  EXPECT_NE(r3, std::string::npos);
+  EXPECT_LT(r4, r1);
+  EXPECT_LT(r1, live1);
+  EXPECT_LT(live1, r3);
+  for (int absent : {2, 11}) EXPECT_EQ(csv.find(NthUscc(absent)), std::string::npos) << absent;
+  size_t crlf = 0, lf = 0;
+  for (size_t i = 0; i < csv.size(); ++i) {
+    lf += csv[i] == '\n';
+    crlf += csv[i] == '\n' && i > 0 && csv[i - 1] == '\r';
+  }
+  EXPECT_EQ(crlf, 1u + 4u);  // the header and four rows
+  EXPECT_EQ(lf, crlf + 1);   // and the line break inside R-1's quoted cell
+  EXPECT_TRUE(csv.ends_with("\r\n"));
+}
+
+TEST_F(PublicationTest, NaturalPersonsAreMasked) {
+  const std::string csv = Publish("black", "csv");
+  EXPECT_TRUE(
+      csv.starts_with("\xEF\xBB\xBF黑名单类型,企业名称,法定代表人,统一社会信用代码,"
+                      "工商注册登记号,违法失信行为,处罚结果,认定部门,认定依据,认定日期,"
+                      "处罚有效期,姓名,证件类型,证件号码\r\n"))
+      << csv;
+  EXPECT_NE(csv.find(",张**,居民身份证,210802********0019\r\n"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("张三丰"), std::string::npos);
+  EXPECT_EQ(csv.find("210802198001010019"), std::string::npos);
+  // The legal representative, a natural person too.
+  EXPECT_EQ(Publish("red", "json").find("李四"), std::string::npos);
+  EXPECT_EQ(Publish("red", "csv").find(NthIdNumber(1)), std::string::npos);
+}
+
+TEST_F(PublicationTest, JsonHasTheSameCellsAndTheAnnouncements) {
+  const std::string json = Publish("red", "json");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  EXPECT_EQ(std::string_view(doc["quarter"]), "2026Q3");
+  EXPECT_EQ(std::string_view(doc["from"]), "2026-07-01");
+  EXPECT_EQ(std::string_view(doc["until"]), "2026-09-30");
+  simdjson::dom::array cols = doc["columns"];
+  ASSERT_EQ(cols.size(), kPublicationColumns);
+  EXPECT_EQ(std::string_view(cols.at(0)["header"]), "红名单类型");
+  simdjson::dom::array rows = doc["entries"];
+  ASSERT_EQ(rows.size(), 4u);
+  simdjson::dom::object first = rows.at(1);  // R-1
+  std::vector<std::string_view> keys;
+  for (auto [k, v] : first) keys.push_back(k);
+  ASSERT_EQ(keys.size(), kPublicationColumns);
+  for (size_t c = 0; c < kPublicationColumns; ++c)
+    EXPECT_EQ(keys[c], PublicationColumns(ListKind::kRed)[c].field);
+  EXPECT_EQ(std::string_view(first["uscc"]), NthUscc(1));
+  EXPECT_EQ(std::string_view(first["legal_rep"]), "李*");
+  EXPECT_EQ(std::string_view(first["validity"]), "2026-07-15至2029-07-14");
+  EXPECT_TRUE(first["person_name"].is_null());
+  simdjson::dom::array ann = doc["announcements"];
+  ASSERT_EQ(ann.size(), 1u);
+  EXPECT_EQ(std::string_view(ann.at(0)["exit_reason"]), "standard_changed");
+  EXPECT_EQ(std::string_view(ann.at(0)["exit_reason_text"]), "认定标准发生改变");
+  EXPECT_EQ(std::string_view(ann.at(0)["exited_on"]), "2026-09-10");
+  EXPECT_EQ(std::string_view(ann.at(0)["entry"]["uscc"]), NthUscc(2));
+  // A part alone.
+  ASSERT_EQ(parser.parse(Publish("red", "json", "entries")).get(doc), simdjson::SUCCESS);
+  EXPECT_TRUE(doc["announcements"].error());
+  // The black list had no exit in Q3.
+  ASSERT_EQ(parser.parse(Publish("black", "json")).get(doc), simdjson::SUCCESS);
+  EXPECT_EQ(simdjson::dom::array(doc["announcements"]).size(), 0u);
+}
+
+TEST_F(PublicationTest, AnnouncementsCsvIsAPartOfItsOwn) {
+  const std::string csv = Publish("red", "csv", "announcements");
+  ASSERT_TRUE(csv.starts_with("\xEF\xBB\xBF红名单类型,")) << csv;
+  const size_t eol = csv.find("\r\n");
+  EXPECT_TRUE(std::string_view(csv).substr(0, eol).ends_with(
+      ",证件号码,退出日期,退出原因,退出说明,公告编号"))
+      << csv;
+  EXPECT_NE(csv.find(NthUscc(2)), std::string::npos);
+  EXPECT_NE(csv.find(",2026-09-10,认定标准发生改变,认定标准调整,1\r\n"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find(NthUscc(1)), std::string::npos);  // entries are the other part
+}
+
+TEST_F(PublicationTest, TheLoaderReadsTheCsvBack) {
+  // The headers are those the 报送表 loader knows: a legal person's row loads back as it was.
+  const std::string csv = Publish("red", "csv");
+  std::vector<Entry> loaded;
+  LoadReport report;
+  Status s = LoadReportForm(
+      csv, LoadOptions{}, [&](Entry&& e) { loaded.push_back(std::move(e)); }, &report);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(loaded.size(), 4u);
+  const Entry& e = loaded[1];  // R-1, after R-4
+  EXPECT_EQ(e.list, ListKind::kRed);
+  EXPECT_EQ(e.category, entries_[0].category);
+  EXPECT_EQ(e.name, entries_[0].name);
+  EXPECT_EQ(e.uscc, entries_[0].uscc);
+  EXPECT_EQ(e.conduct, entries_[0].conduct);
+  EXPECT_EQ(e.department, entries_[0].department);
+  EXPECT_EQ(e.decided_on, entries_[0].decided_on);
+  EXPECT_EQ(e.valid_from, entries_[0].valid_from);
+  EXPECT_EQ(e.valid_until, entries_[0].valid_until);
+}
+
+// ---- Both routes through the Router ----
+
+class ListRoute : public ::testing::Test {
+ protected:
+  ListRoute()
+      : auth_([] {
+          TokenRecord t;
+          t.token_id = "t1";
+          t.hash = Sha256Hex("secret-token");
+          t.role = "checker";
+          return Result<std::vector<TokenRecord>>(std::vector<TokenRecord>{t});
+        }),
+        router_(catalog_, auth_, metrics_),
+        worker_(catalog_, metrics_) {
+    SnapshotBuilder b;
+    for (int i = 0; i < 120; ++i) {
+      Entry e = TestEntry("B-" + std::to_string(1000 + i), ListKind::kBlack);
+      e.subject_type = SubjectType::kNaturalPerson;
+      e.name = "王小明";
+      e.id_type = "居民身份证";
+      e.id_number = IdKey(NthIdNumber(i));
+      e.department = i % 2 ? "市税务局" : "市中级人民法院";
+      e.memoranda = uint64_t{1} << 5;  // P06
+      b.Add(e);
+    }
+    catalog_.Publish(b.Build(Today()));
+    catalog_.PublishLive(std::make_shared<LiveOverlay>());
+  }
+
+  Response Get(const std::string& target, const std::string& token = "") {
+    Request req;
+    req.method = Method::kGet;
+    req.target = target;
+    const std::string auth = token.empty() ? "" : "Bearer " + token;
+    req.authorization = auth;
+    Response res;
+    router_.Handle(req, worker_, &res);
+    return res;
+  }
+
+  Catalog catalog_;
+  Metrics metrics_;
+  Authenticator auth_;
+  Router router_;
+  Worker worker_;
+};
+
+TEST_F(ListRoute, PagesFiltersAndMasking) {
+  Response r = Get("/v1/lists/black?page=2&page_size=50");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  simdjson::dom::parser parser;
+  simdjson::dom::element j;
+  ASSERT_EQ(parser.parse(r.body).get(j), simdjson::SUCCESS);
+  EXPECT_EQ(std::string_view(j["list"]), "black");
+  EXPECT_EQ(int64_t(j["page"]), 2);
+  EXPECT_EQ(int64_t(j["page_size"]), 50);
+  EXPECT_EQ(int64_t(j["total"]), 120);
+  EXPECT_EQ(simdjson::dom::array(j["entries"]).size(), 50u);
+  EXPECT_EQ(std::string_view(j["entries"].at(0)["entry_id"]), "B-1050");
+  EXPECT_EQ(std::string_view(j["entries"].at(0)["name"]), "王**");
+  EXPECT_EQ(r.body.find(NthIdNumber(50)), std::string::npos);
+  // A token holder sees the whole number.
+  r = Get("/v1/lists/black?page=2&page_size=50", "secret-token");
+  EXPECT_NE(r.body.find(NthIdNumber(50)), std::string::npos);
+  // Filters: a department (percent-encoded), a memorandum.
+  r =
+      Get("/v1/lists/black?department=%E5%B8%82%E7%A8%8E%E5%8A%A1%E5%B1%80&memorandum=P06&"
+          "page_size=500");  // 市税务局
+  ASSERT_EQ(parser.parse(r.body).get(j), simdjson::SUCCESS);
+  EXPECT_EQ(int64_t(j["total"]), 60);
+  r = Get("/v1/lists/black?memorandum=P07");
+  ASSERT_EQ(parser.parse(r.body).get(j), simdjson::SUCCESS);
+  EXPECT_EQ(int64_t(j["total"]), 0);
+  r = Get("/v1/lists/red?department=nowhere");
+  ASSERT_EQ(r.status, 200u);
+  ASSERT_EQ(parser.parse(r.body).get(j), simdjson::SUCCESS);
+  EXPECT_EQ(int64_t(j["total"]), 0);
+  EXPECT_EQ(simdjson::dom::array(j["entries"]).size(), 0u);
+}
+
+TEST_F(ListRoute, BadValuesAre400NamingTheField) {
+  for (auto [target, field] :
+       {std::pair{"/v1/lists/black?page=0", "page"}, std::pair{"/v1/lists/black?page=x", "page"},
+        std::pair{"/v1/lists/black?page_size=501", "page_size"},
+        std::pair{"/v1/lists/black?page_size=0", "page_size"},
+        std::pair{"/v1/lists/black?memorandum=X99", "memorandum"},
+        std::pair{"/v1/lists/green", "list"},
+        std::pair{"/v1/publications/2026Q5?list=red", "quarter"},
+        std::pair{"/v1/publications/2026Q3?list=watch", "list"},
+        std::pair{"/v1/publications/2026Q3", "list"},
+        std::pair{"/v1/publications/2026Q3?list=red&format=xls", "format"},
+        std::pair{"/v1/publications/2026Q3?list=red&part=x", "part"}}) {
+    Response r = Get(target);
+    EXPECT_EQ(r.status, 400u) << target;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    EXPECT_NE(r.body.find(std::string(R"("field":")") + field + "\""), std::string::npos)
+        << target << " " << r.body;
+  }
+  Request post;
+  post.method = Method::kPost;
+  post.target = "/v1/lists/black";
+  Response res;
+  router_.Handle(post, worker_, &res);
+  EXPECT_EQ(res.status, 405u);
+}
+
+TEST_F(ListRoute, PublicationContentTypes) {
+  Response r = Get("/v1/publications/2026Q3?list=black&format=csv");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.content_type, "text/csv; charset=utf-8");
+  EXPECT_TRUE(r.body.starts_with("\xEF\xBB\xBF黑名单类型,"));
+  r = Get("/v1/publications/2026q3?list=black&format=json");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.content_type, "application/json");
+}
+
+}  // namespace
+}  // namespace credlist
