@@ -184,6 +184,16 @@ Reply ProblemReply(const Status& s) {
   return Reply{r.status, r.content_type, std::move(r.body)};
 }
 
+// 201 with what `write` makes of the created value, or the refusal.
+template <typename T, typename Write>
+Reply CreatedReply(Result<T> r, Write write) {
+  if (!r.ok()) return ProblemReply(r.status());
+  Reply reply{201, "application/json", {}};
+  JsonWriter out(&reply.body);
+  write(*r, out);
+  return reply;
+}
+
 // A writer task whose reply is made by `apply` (a status and a body) and sent after the
 // commit; a failed commit replaces it with the store's error.
 struct Pending {
@@ -329,16 +339,14 @@ bool Router::HandleLifecycle(const Request& req, std::string_view path, std::str
         const bool mask = who.role == Role::kAnyone;
         Defer(*ledger_, req, res,
               [id, o = std::move(o), actor, mask](Ledger& l, const Clock& clock) mutable {
-                auto r = l.Object(id, std::move(o), actor, clock);
-                if (!r.ok()) return ProblemReply(r.status());
-                Reply reply{201, "application/json", {}};
-                JsonWriter out(&reply.body);
-                if (mask) {  // the objector may be a natural person: no full name goes back
-                  r->objector = MaskedName(r->objector);
-                  r->contact = MaskedNumber(r->contact);
-                }
-                WriteObjection(*r, out);
-                return reply;
+                return CreatedReply(l.Object(id, std::move(o), actor, clock),
+                                    [mask](Objection& x, JsonWriter& out) {
+                                      if (mask) {  // the objector may be a natural person
+                                        x.objector = MaskedName(x.objector);
+                                        x.contact = MaskedNumber(x.contact);
+                                      }
+                                      WriteObjection(x, out);
+                                    });
               });
       } else {
         RepairApplication a;
@@ -348,13 +356,11 @@ bool Router::HandleLifecycle(const Request& req, std::string_view path, std::str
         const bool mask = who.role == Role::kAnyone;
         Defer(*ledger_, req, res,
               [id, a = std::move(a), actor, mask](Ledger& l, const Clock& clock) mutable {
-                auto r = l.ApplyRepair(id, std::move(a), actor, clock);
-                if (!r.ok()) return ProblemReply(r.status());
-                Reply reply{201, "application/json", {}};
-                JsonWriter out(&reply.body);
-                if (mask) r->applicant = MaskedName(r->applicant);
-                WriteRepair(*r, out);
-                return reply;
+                return CreatedReply(l.ApplyRepair(id, std::move(a), actor, clock),
+                                    [mask](RepairApplication& x, JsonWriter& out) {
+                                      if (mask) x.applicant = MaskedName(x.applicant);
+                                      WriteRepair(x, out);
+                                    });
               });
       }
       return true;

@@ -17,6 +17,7 @@
 
 #include "engine/live_json.h"
 #include "engine/validate.h"
+#include "store/sqlite_handles.h"
 #include "store/sqlite_store.h"
 
 namespace credlist {
@@ -24,14 +25,8 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
-};
-using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+using DbPtr = SqliteDb;
+using StmtPtr = SqliteStmt;
 
 Status Fail(sqlite3* db, std::string_view op) {
   return Status::Io("ledger store: " + std::string(op) + ": " + sqlite3_errmsg(db));

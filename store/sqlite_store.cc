@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "store/entry_codec.h"
+#include "store/sqlite_handles.h"
 
 namespace credlist {
 namespace {
@@ -88,14 +89,8 @@ constexpr char kCountsSql[] =
 constexpr char kSetCountsSql[] =
     "UPDATE entry_counts SET current_entries = ?1, stored_at_count = ?2 WHERE id = 1";
 
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
-};
-using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+using DbPtr = SqliteDb;
+using StmtPtr = SqliteStmt;
 
 // Every SQLite failure, as the one kind of status the store returns for it.
 Status SqliteError(sqlite3* db, std::string_view op, std::string_view detail = "") {

@@ -242,6 +242,13 @@ TEST_F(FeedbackE2E, ProcurementCheckFeedbackAndTheSupervisionFigures) {
   EXPECT_EQ(rows[kProcurement].without_feedback, 0);
   EXPECT_EQ(rows[kProcurement].rate, std::to_string(1.0));
 
+  // The publication of the quarter the entry came into force (2025-03-01): the same subject,
+  // in the 报送表 (2) layout that Excel opens.
+  r = server_->Get("/v1/publications/2025Q1?list=black&format=csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.body.starts_with("\xEF\xBB\xBF黑名单类型,企业名称,")) << r.body;
+  EXPECT_NE(r.body.find(kBlackUscc), std::string::npos) << r.body;
+
   // One more check, counted in memory only, then a clean stop: the stop commits it, and the
   // command line reads the figures with no server.
   ASSERT_EQ(server_->Get(std::string("/v1/subjects/") + kCleanUscc, procurement_).status, 200);
