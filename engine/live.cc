@@ -30,6 +30,8 @@ void Erase(std::vector<const LiveEntry*>& v, const LiveEntry* e) {
 
 }  // namespace
 
+static_assert(ShardTree<int>::kShards == LiveOverlay::kShards);
+
 std::string_view SeverityName(Severity s) { return kSeverityNames[static_cast<int>(s)]; }
 
 std::optional<Severity> ParseSeverity(std::string_view s) {
@@ -98,60 +100,43 @@ size_t LiveOverlay::ShardOf(std::string_view id) {
   return (XXH3_64bits(id.data(), id.size()) >> 40) % kShards;
 }
 
-LiveOverlay::LiveOverlay() {
-  const auto keys = std::make_shared<const KeyShard>();
-  const auto ids = std::make_shared<const IdShard>();
-  const auto base = std::make_shared<const BaseShard>();
-  keys_.fill(keys);
-  ids_.fill(ids);
-  superseded_.fill(base);
-}
+LiveOverlay::LiveOverlay()
+    : keys_(std::make_shared<const KeyShard>()),
+      ids_(std::make_shared<const IdShard>()),
+      superseded_(std::make_shared<const BaseShard>()) {}
 
 const LivePostings* LiveOverlay::Find(const Key& key) const {
   if (entries_ == 0) return nullptr;
-  const auto& map = keys_[ShardOf(key)]->map;
+  const auto& map = keys_[ShardOf(key)].map;
   const auto it = map.find(key);
   return it == map.end() ? nullptr : &it->second;
 }
 
 LivePtr LiveOverlay::FindEntry(std::string_view entry_id) const {
-  const auto& map = ids_[ShardOf(entry_id)]->map;
+  const auto& map = ids_[ShardOf(entry_id)].map;
   const auto it = map.find(entry_id);
   return it == map.end() ? nullptr : it->second;
 }
 
 bool LiveOverlay::SupersededSlow(uint32_t base_index) const {
-  return superseded_[base_index % kShards]->set.contains(base_index);
+  return superseded_[base_index % kShards].set.contains(base_index);
 }
 
 OverlayEditor::OverlayEditor(std::shared_ptr<const LiveOverlay> from)
     : next_(std::make_shared<LiveOverlay>(*from)) {}
 
 // Shards are shared with the overlay the editor started from until first written: then the
-// editor copies the shard once and writes its copy, which no reader has seen yet.
+// editor copies the shard (and its group) once and writes its copy, which no reader has seen.
 LiveOverlay::KeyShard& OverlayEditor::MutableKeys(size_t shard) {
-  if (!keys_owned_[shard]) {
-    next_->keys_[shard] = std::make_shared<const LiveOverlay::KeyShard>(*next_->keys_[shard]);
-    keys_owned_[shard] = true;
-  }
-  return const_cast<LiveOverlay::KeyShard&>(*next_->keys_[shard]);
+  return next_->keys_.Mutable(shard, &keys_owned_);
 }
 
 LiveOverlay::IdShard& OverlayEditor::MutableIds(size_t shard) {
-  if (!ids_owned_[shard]) {
-    next_->ids_[shard] = std::make_shared<const LiveOverlay::IdShard>(*next_->ids_[shard]);
-    ids_owned_[shard] = true;
-  }
-  return const_cast<LiveOverlay::IdShard&>(*next_->ids_[shard]);
+  return next_->ids_.Mutable(shard, &ids_owned_);
 }
 
 LiveOverlay::BaseShard& OverlayEditor::MutableBase(size_t shard) {
-  if (!base_owned_[shard]) {
-    next_->superseded_[shard] =
-        std::make_shared<const LiveOverlay::BaseShard>(*next_->superseded_[shard]);
-    base_owned_[shard] = true;
-  }
-  return const_cast<LiveOverlay::BaseShard&>(*next_->superseded_[shard]);
+  return next_->superseded_.Mutable(shard, &base_owned_);
 }
 
 void OverlayEditor::Unindex(const LivePtr& old) {

@@ -106,6 +106,48 @@ struct LivePostings {
   std::vector<const LiveEntry*> related;  // entries whose legal representative has this ID number
 };
 
+// 1024 shards in 32 groups of 32, each shared between versions until written: a version
+// copies the 32 group pointers, and a write copies one group (32 pointers) and one shard, so
+// a batch of writes costs a few hundred reference counts whatever the overlay's size.
+template <typename Shard>
+class ShardTree {
+ public:
+  static constexpr size_t kGroups = 32, kPerGroup = 32, kShards = kGroups * kPerGroup;
+  explicit ShardTree(std::shared_ptr<const Shard> empty) {
+    auto group = std::make_shared<Group>();
+    group->shards.fill(empty);
+    groups_.fill(group);
+  }
+  const Shard& operator[](size_t i) const { return *groups_[i / kPerGroup]->shards[i % kPerGroup]; }
+  template <typename F>
+  void ForEach(F&& fn) const {
+    for (const auto& g : groups_)
+      for (const auto& shard : g->shards) fn(*shard);
+  }
+  // Shard i, to write: its group and itself copied first unless `owned` says this editor
+  // made them (owned: one bit per group, then one per shard).
+  Shard& Mutable(size_t i, std::vector<bool>* owned) {
+    if (owned->empty()) owned->resize(kGroups + kShards);
+    const size_t g = i / kPerGroup;
+    if (!(*owned)[g]) {
+      groups_[g] = std::make_shared<const Group>(*groups_[g]);
+      (*owned)[g] = true;
+    }
+    auto& group = const_cast<Group&>(*groups_[g]);
+    if (!(*owned)[kGroups + i]) {
+      group.shards[i % kPerGroup] = std::make_shared<const Shard>(*group.shards[i % kPerGroup]);
+      (*owned)[kGroups + i] = true;
+    }
+    return const_cast<Shard&>(*group.shards[i % kPerGroup]);
+  }
+
+ private:
+  struct Group {
+    std::array<std::shared_ptr<const Shard>, kPerGroup> shards;
+  };
+  std::array<std::shared_ptr<const Group>, kGroups> groups_;
+};
+
 class LiveOverlay {
  public:
   static constexpr size_t kShards = 1024;
@@ -123,8 +165,9 @@ class LiveOverlay {
   // Calls fn(const LivePtr&) for every live entry, in no particular order.
   template <typename F>
   void ForEachEntry(F&& fn) const {
-    for (const auto& shard : ids_)
-      for (const auto& [id, e] : shard->map) fn(e);
+    ids_.ForEach([&](const IdShard& shard) {
+      for (const auto& [id, e] : shard.map) fn(e);
+    });
   }
   size_t announcements() const { return announcement_count_; }
   const Announcement& announcement(size_t i) const {
@@ -158,9 +201,9 @@ class LiveOverlay {
   static size_t ShardOf(std::string_view id);
   bool SupersededSlow(uint32_t base_index) const;
 
-  std::array<std::shared_ptr<const KeyShard>, kShards> keys_;
-  std::array<std::shared_ptr<const IdShard>, kShards> ids_;
-  std::array<std::shared_ptr<const BaseShard>, kShards> superseded_;
+  ShardTree<KeyShard> keys_;
+  ShardTree<IdShard> ids_;
+  ShardTree<BaseShard> superseded_;
   std::vector<std::shared_ptr<const AnnouncementChunk>> announcement_chunks_;
   size_t entries_ = 0;
   size_t superseded_count_ = 0;
@@ -192,9 +235,7 @@ class OverlayEditor {
   void Index(const LivePtr& e);
 
   std::shared_ptr<LiveOverlay> next_;
-  std::array<bool, LiveOverlay::kShards> keys_owned_{};
-  std::array<bool, LiveOverlay::kShards> ids_owned_{};
-  std::array<bool, LiveOverlay::kShards> base_owned_{};
+  std::vector<bool> keys_owned_, ids_owned_, base_owned_;  // ShardTree::Mutable
   bool last_chunk_owned_ = false;
 };
 
