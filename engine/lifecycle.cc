@@ -141,8 +141,6 @@ std::vector<LivePtr> Ledger::SubjectEntries(const Entry& e) const {
   return out;
 }
 
-bool Ledger::Counting(const LiveEntry& e, Day day) { return LiveCounts(e, day); }
-
 // --- writing ---------------------------------------------------------------------------------
 
 std::shared_ptr<LiveEntry> Ledger::Editable(std::string_view entry_id) const {
@@ -287,7 +285,7 @@ Result<std::vector<LivePtr>> Ledger::Submit(std::vector<Submission> items, const
     AddEvent(*e, "submitted", clock.today, who, clock);
     if (x.list == ListKind::kRed) {
       for (const LivePtr& other : SubjectEntries(x)) {
-        if (other->entry.list == ListKind::kRed || !Counting(*other, clock.today)) continue;
+        if (other->entry.list == ListKind::kRed || !LiveCounts(*other, clock.today)) continue;
         x.state = State::kRejected;
         e->reject_reason = "交叉比对: the subject has an in-force " +
                            std::string(ListKindName(other->entry.list)) + " entry " +

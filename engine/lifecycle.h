@@ -161,7 +161,6 @@ class Ledger {
   // The entries (snapshot and live) of the subject with e's identifiers, other than e.
   std::vector<LivePtr> SubjectEntries(const Entry& e) const;
   void Track(const LiveEntry& e);  // the queues Settle reads
-  static bool Counting(const LiveEntry& e, Day day);
   std::string NextId(const char* prefix, uint64_t* counter);
 
   std::shared_ptr<const Snapshot> base_;

@@ -28,6 +28,34 @@ struct EntryFields {
   std::string_view exit_reason;
 };
 
+// The fields of a record that describe the entry as decided (API.md "Input records"), by
+// name: every text field but state and exit_reason, which say where its life cycle stands.
+// For the readers of records by field name (the API's submissions, the ledger's documents).
+struct EntryTextField {
+  std::string_view name;
+  std::string_view EntryFields::*member;
+};
+inline constexpr EntryTextField kDecisionFields[] = {
+    {"entry_id", &EntryFields::entry_id},
+    {"list", &EntryFields::list},
+    {"category", &EntryFields::category},
+    {"subject_type", &EntryFields::subject_type},
+    {"name", &EntryFields::name},
+    {"uscc", &EntryFields::uscc},
+    {"reg_no", &EntryFields::reg_no},
+    {"id_type", &EntryFields::id_type},
+    {"id_number", &EntryFields::id_number},
+    {"legal_rep", &EntryFields::legal_rep},
+    {"legal_rep_id_number", &EntryFields::legal_rep_id_number},
+    {"conduct", &EntryFields::conduct},
+    {"outcome", &EntryFields::outcome},
+    {"department", &EntryFields::department},
+    {"basis", &EntryFields::basis},
+    {"decided_on", &EntryFields::decided_on},
+    {"valid_from", &EntryFields::valid_from},
+    {"valid_until", &EntryFields::valid_until},
+};
+
 Result<Entry> MakeEntry(const EntryFields& f);
 
 // The entry_id that MakeEntry gives a record without one: "L-" and 16 hex digits of a hash of

@@ -112,60 +112,26 @@ Status RequiredBool(dom::object o, std::string_view key, bool* out) {
 // One submitted entry: the record's fields (API.md "Input records") through MakeEntry, and
 // severity. `prefix` names the entry in a batch ("entries[3].").
 Result<Submission> ParseSubmission(dom::object o, const std::string& prefix) {
-  static constexpr std::string_view kFields[] = {"entry_id",
-                                                 "list",
-                                                 "category",
-                                                 "subject_type",
-                                                 "name",
-                                                 "uscc",
-                                                 "reg_no",
-                                                 "id_type",
-                                                 "id_number",
-                                                 "legal_rep",
-                                                 "legal_rep_id_number",
-                                                 "conduct",
-                                                 "outcome",
-                                                 "department",
-                                                 "basis",
-                                                 "decided_on",
-                                                 "valid_from",
-                                                 "valid_until",
-                                                 "severity"};
-  std::string text[std::size(kFields)];
-  for (size_t i = 0; i < std::size(kFields); ++i)
-    if (Status s = OptString(o, kFields[i], prefix, &text[i]); !s.ok()) return s;
+  std::string text[std::size(kDecisionFields)], severity;
+  EntryFields f;
+  for (size_t i = 0; i < std::size(kDecisionFields); ++i) {
+    if (Status s = OptString(o, kDecisionFields[i].name, prefix, &text[i]); !s.ok()) return s;
+    f.*kDecisionFields[i].member = text[i];
+  }
+  if (Status s = OptString(o, "severity", prefix, &severity); !s.ok()) return s;
   std::vector<std::string> memoranda;
   if (Status s = OptStrings(o, "memoranda", &memoranda); !s.ok())
     return Status::Invalid(prefix + s.field(), s.reason());
-  EntryFields f;
-  f.entry_id = text[0];
-  f.list = text[1];
-  f.category = text[2];
-  f.subject_type = text[3];
-  f.name = text[4];
-  f.uscc = text[5];
-  f.reg_no = text[6];
-  f.id_type = text[7];
-  f.id_number = text[8];
-  f.legal_rep = text[9];
-  f.legal_rep_id_number = text[10];
-  f.conduct = text[11];
-  f.outcome = text[12];
-  f.department = text[13];
-  f.basis = text[14];
-  f.decided_on = text[15];
-  f.valid_from = text[16];
-  f.valid_until = text[17];
   for (const std::string& m : memoranda) f.memoranda.push_back(m);
   if (f.list.empty()) return Status::Invalid(prefix + "list", "is required (red, black or watch)");
   auto entry = MakeEntry(f);
   if (!entry.ok()) return Status::Invalid(prefix + entry.status().field(), entry.status().reason());
   Submission sub{std::move(*entry), Severity::kNone};
-  if (!text[18].empty()) {
-    const auto sev = ParseSeverity(text[18]);
+  if (!severity.empty()) {
+    const auto sev = ParseSeverity(severity);
     if (!sev)
       return Status::Invalid(prefix + "severity",
-                             "'" + text[18] + "' is not a severity (minor, general, serious)");
+                             "'" + severity + "' is not a severity (minor, general, serious)");
     sub.severity = *sev;
   }
   return sub;
@@ -196,21 +162,17 @@ Reply CreatedReply(Result<T> r, Write write) {
 
 // A writer task whose reply is made by `apply` (a status and a body) and sent after the
 // commit; a failed commit replaces it with the store's error.
-struct Pending {
-  Reply reply;
-};
-
 void Defer(LedgerWriter& writer, const Request& req, Response* res,
            std::function<Reply(Ledger&, const Clock&)> apply) {
   auto send = req.responder->Later();
-  auto pending = std::make_shared<Pending>();
+  auto pending = std::make_shared<Reply>();
   res->deferred = true;
   writer.Post(
       LedgerWriter::Task{[pending, apply = std::move(apply)](Ledger& ledger, const Clock& clock) {
-                           pending->reply = apply(ledger, clock);
+                           *pending = apply(ledger, clock);
                          },
                          [pending, send = std::move(send)](const Status& commit, LedgerStore&) {
-                           send(commit.ok() ? std::move(pending->reply) : ProblemReply(commit));
+                           send(commit.ok() ? std::move(*pending) : ProblemReply(commit));
                          }});
 }
 
@@ -303,15 +265,13 @@ bool Router::HandleLifecycle(const Request& req, std::string_view path, std::str
     }
     Defer(*ledger_, req, res,
           [items = std::move(items), actor, batch](Ledger& l, const Clock& clock) mutable {
-            auto r = l.Submit(std::move(items), actor, clock);
-            if (!r.ok()) return ProblemReply(r.status());
-            Reply reply{201, "application/json", {}};
-            JsonWriter out(&reply.body);
             const LiveJsonStyle style{.mask = false, .stored = false, .today = clock.today};
-            if (batch) out.BeginObject().Key("entries").BeginArray();
-            for (const LivePtr& e : *r) WriteLiveEntry(*e, style, out);
-            if (batch) out.EndArray().EndObject();
-            return reply;
+            return CreatedReply(l.Submit(std::move(items), actor, clock),
+                                [&](const std::vector<LivePtr>& entries, JsonWriter& out) {
+                                  if (batch) out.BeginObject().Key("entries").BeginArray();
+                                  for (const LivePtr& e : entries) WriteLiveEntry(*e, style, out);
+                                  if (batch) out.EndArray().EndObject();
+                                });
           });
     return true;
   }
@@ -582,7 +542,7 @@ void Router::GetAudit(const Request& req, std::string_view query, Response* res)
 void Router::RecordAudit(const Principal& who, std::string_view route, std::string_view scenario,
                          const CheckResult& r, std::string_view check_id,
                          std::string_view auth_ref) {
-  if (ledger_ == nullptr || who.role == Role::kAnyone || r.key_type != KeyType::kIdNumber) return;
+  if (ledger_ == nullptr || !Audited(who, r)) return;
   AuditRecord a;
   a.at_ms = SystemClock().now_ms;
   a.token_id = who.token_id;

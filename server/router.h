@@ -136,7 +136,10 @@ class Router {
   void LogCheck(const Principal& who, std::string_view route, std::string_view scenario,
                 const MeasureContext& measures, const Snapshot& snap, const CheckResult& r,
                 std::string_view check_id);
-  // Audit (PIPL): a check of a natural person by a token holder.
+  // Audit (PIPL): a check of a natural person by a token holder, recorded when Audited.
+  static bool Audited(const Principal& who, const CheckResult& r) {
+    return who.role != Role::kAnyone && r.key_type == KeyType::kIdNumber;
+  }
   void RecordAudit(const Principal& who, std::string_view route, std::string_view scenario,
                    const CheckResult& r, std::string_view check_id, std::string_view auth_ref);
   void Health(Response* res);

@@ -85,7 +85,7 @@ void Router::GetSubject(std::string_view raw_key, std::string_view query, const 
   WriteCheckMembers(snap, w.check, as_of, check_id, VisibilityOf(who), out, measures);
   out.EndObject();
   LogCheck(who, "subjects", scenario, measures, snap, w.check, check_id);
-  if (who.role != Role::kAnyone && w.check.key_type == KeyType::kIdNumber) {
+  if (Audited(who, w.check)) {
     std::string auth_ref;
     QueryParam(query, "auth_ref", &auth_ref);
     RecordAudit(who, "subjects", scenario, w.check, check_id, auth_ref);
@@ -190,8 +190,7 @@ void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Resp
       next_hit += static_cast<size_t>(parsed[i]->count);
       const std::string_view check_id = NextCheckId(id);
       WriteCheckMembers(snap, w.check, as_of, check_id, vis, out, measures);
-      if (who.role != Role::kAnyone && w.check.key_type == KeyType::kIdNumber)
-        RecordAudit(who, "check", scenario, w.check, check_id, auth_ref);
+      RecordAudit(who, "check", scenario, w.check, check_id, auth_ref);
       LogCheck(who, "check", scenario, measures, snap, w.check, check_id);
     }
     out.EndObject();

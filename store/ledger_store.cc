@@ -90,24 +90,7 @@ Status Corrupt(std::string_view table, std::string_view key, std::string_view wh
 
 Result<LiveEntry> ParseLiveEntry(dom::object o, std::string_view table, std::string_view key) {
   EntryFields f;
-  f.entry_id = Str(o, "entry_id");
-  f.list = Str(o, "list");
-  f.category = Str(o, "category");
-  f.subject_type = Str(o, "subject_type");
-  f.name = Str(o, "name");
-  f.uscc = Str(o, "uscc");
-  f.reg_no = Str(o, "reg_no");
-  f.id_type = Str(o, "id_type");
-  f.id_number = Str(o, "id_number");
-  f.legal_rep = Str(o, "legal_rep");
-  f.legal_rep_id_number = Str(o, "legal_rep_id_number");
-  f.conduct = Str(o, "conduct");
-  f.outcome = Str(o, "outcome");
-  f.department = Str(o, "department");
-  f.basis = Str(o, "basis");
-  f.decided_on = Str(o, "decided_on");
-  f.valid_from = Str(o, "valid_from");
-  f.valid_until = Str(o, "valid_until");
+  for (const EntryTextField& field : kDecisionFields) f.*field.member = Str(o, field.name);
   const std::vector<std::string> memoranda = Strings(o, "memoranda");
   for (const std::string& m : memoranda) f.memoranda.push_back(m);
   auto entry = MakeEntry(f);
