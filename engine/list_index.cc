@@ -1,9 +1,16 @@
 #include "engine/list_index.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
+#include <cstring>
+#include <tuple>
 
 namespace credlist {
 namespace {
+
+constexpr uint32_t kNone = ~0u;
+constexpr uint32_t kChunkWords = (1u << ListIndex::kChunkBits) / 64;
 
 // A bitmap of sorted, distinct entry indices, compressed.
 Roaring FromSorted(const std::vector<uint32_t>& ids) {
@@ -14,109 +21,244 @@ Roaring FromSorted(const std::vector<uint32_t>& ids) {
   return b;
 }
 
-bool LiveMatches(const LiveEntry& e, const ListQuery& q) {
-  const Entry& x = e.entry;
-  if (x.list != q.list) return false;
-  if (!q.department.empty() && x.department != q.department) return false;
-  if (!q.category.empty() && x.category != q.category) return false;
-  if (q.memorandum >= 0 && (x.memoranda >> q.memorandum & 1) == 0) return false;
-  return LiveCounts(e, q.day);
+// The entries `ids` (sorted, distinct) as a Counted set over `chunks` chunks.
+ListIndex::Counted MakeCounted(const std::vector<uint32_t>& ids, uint32_t chunks) {
+  ListIndex::Counted counted;
+  counted.bitmap = FromSorted(ids);
+  counted.starts.assign(chunks + 1, 0);
+  for (uint32_t i : ids) ++counted.starts[(i >> ListIndex::kChunkBits) + 1];
+  for (uint32_t c = 0; c < chunks; ++c) counted.starts[c + 1] += counted.starts[c];
+  return counted;
+}
+
+// Sets bits [begin, end) of a chunk's bitset.
+void SetRange(uint64_t* words, uint32_t begin, uint32_t end) {
+  const uint32_t first = begin >> 6, last = (end - 1) >> 6;
+  const uint64_t first_mask = ~uint64_t{0} << (begin & 63);
+  const uint64_t last_mask = ~uint64_t{0} >> (63 - ((end - 1) & 63));
+  if (first == last) {
+    words[first] |= first_mask & last_mask;
+    return;
+  }
+  words[first] |= first_mask;
+  for (uint32_t w = first + 1; w < last; ++w) words[w] = ~uint64_t{0};
+  words[last] |= last_mask;
+}
+
+// ORs b's container for `chunk` (its values' low 16 bits) into words. This reads CRoaring's
+// containers (0.2.x: bitset, array, run, shared) through its headers: a bitset container is
+// 1024 words OR-ed, an array its values set one by one, a run container its ranges.
+void OrChunk(const Roaring& b, uint16_t chunk, uint64_t* words) {
+  const roaring_array_t* ra = &b.roaring.high_low_container;
+  const int32_t at = ra_get_index(ra, chunk);
+  if (at < 0) return;
+  uint8_t type = 0;
+  const void* c = ra_get_container_at_index(ra, static_cast<uint16_t>(at), &type);
+  c = container_unwrap_shared(c, &type);
+  switch (type) {
+    case BITSET_CONTAINER_TYPE_CODE: {
+      const uint64_t* src = static_cast<const bitset_container_t*>(c)->array;
+      for (uint32_t w = 0; w < kChunkWords; ++w) words[w] |= src[w];
+      break;
+    }
+    case ARRAY_CONTAINER_TYPE_CODE: {
+      const auto* a = static_cast<const array_container_t*>(c);
+      for (int32_t j = 0; j < a->cardinality; ++j)
+        words[a->array[j] >> 6] |= uint64_t{1} << (a->array[j] & 63);
+      break;
+    }
+    case RUN_CONTAINER_TYPE_CODE: {
+      const auto* r = static_cast<const run_container_t*>(c);
+      for (int32_t j = 0; j < r->n_runs; ++j)
+        SetRange(words, r->runs[j].value, uint32_t{r->runs[j].value} + r->runs[j].length + 1);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// The position of the set bit of rank r (0-based) in w, which has more than r.
+uint32_t SelectInWord(uint64_t w, uint32_t r) {
+  for (; r > 0; --r) w &= w - 1;
+  return static_cast<uint32_t>(__builtin_ctzll(w));
+}
+
+// The union of disjoint Counted sets (the list in force, one row, or several rows), read by
+// rank one chunk at a time (see the top of list_index.h): their starts summed locate the chunk
+// of a rank, and that chunk alone is materialised, their containers for it OR-ed into a
+// bitset. Holds the chunk it last materialised.
+class ChunkedUnion {
+ public:
+  ChunkedUnion(std::vector<const ListIndex::Counted*> parts, uint32_t chunks)
+      : parts_(std::move(parts)), chunks_(chunks), starts_(chunks + 1, 0) {
+    for (const ListIndex::Counted* part : parts_)
+      for (uint32_t c = 0; c <= chunks_; ++c) starts_[c] += part->starts[c];
+  }
+
+  uint64_t cardinality() const { return starts_.back(); }
+
+  // The value of rank `rank` (0-based); false past the end.
+  bool Select(uint64_t rank, uint32_t* value) {
+    if (rank >= cardinality()) return false;
+    // The chunk c with starts_[c] <= rank < starts_[c + 1].
+    const auto c = static_cast<uint32_t>(std::upper_bound(starts_.begin(), starts_.end(), rank) -
+                                         starts_.begin() - 1);
+    Load(c);
+    uint64_t r = rank - starts_[c];
+    for (uint32_t w = 0; w < kChunkWords; ++w) {
+      const auto n = static_cast<uint64_t>(__builtin_popcountll(bits_[w]));
+      if (r < n) {
+        *value =
+            c << ListIndex::kChunkBits | w << 6 | SelectInWord(bits_[w], static_cast<uint32_t>(r));
+        return true;
+      }
+      r -= n;
+    }
+    return false;  // the starts and the bitmaps disagree: not reached
+  }
+
+  // Calls fn(value) for each value >= from, in order, until fn returns false.
+  template <typename F>
+  void ForEachFrom(uint32_t from, F&& fn) {
+    uint32_t low = from & ((1u << ListIndex::kChunkBits) - 1);
+    for (uint32_t c = from >> ListIndex::kChunkBits; c < chunks_; ++c, low = 0) {
+      if (starts_[c + 1] == starts_[c]) continue;
+      Load(c);
+      for (uint32_t w = low >> 6; w < kChunkWords; ++w) {
+        uint64_t bits = bits_[w];
+        if (w == low >> 6) bits &= ~uint64_t{0} << (low & 63);
+        for (; bits != 0; bits &= bits - 1) {
+          const uint32_t value =
+              c << ListIndex::kChunkBits | w << 6 | static_cast<uint32_t>(__builtin_ctzll(bits));
+          if (!fn(value)) return;
+        }
+      }
+    }
+  }
+
+ private:
+  void Load(uint32_t chunk) {
+    if (chunk == loaded_) return;
+    loaded_ = chunk;
+    std::memset(bits_, 0, sizeof bits_);
+    for (const ListIndex::Counted* part : parts_)
+      if (part->starts[chunk + 1] != part->starts[chunk])
+        OrChunk(part->bitmap, static_cast<uint16_t>(chunk), bits_);
+  }
+
+  std::vector<const ListIndex::Counted*> parts_;
+  const uint32_t chunks_;
+  std::vector<uint64_t> starts_;  // by chunk: the rank of its first value; then the cardinality
+  uint32_t loaded_ = kNone;
+  uint64_t bits_[kChunkWords];
+};
+
+// Appends to *out the snapshot's side of a page: the entries of `set` not in `superseded`
+// (sorted), from rank `offset` among those, until *out holds `want`.
+template <typename Set>
+void ReadEntries(Set& set, const std::vector<uint32_t>& superseded, uint64_t offset, uint32_t want,
+                 std::vector<uint32_t>* out) {
+  // The entry of rank `offset` among those not superseded: the least s with
+  // s == |superseded <= select(offset + s)| (a monotone iteration from 0).
+  auto superseded_upto = [&](uint32_t x) {
+    return static_cast<uint64_t>(std::upper_bound(superseded.begin(), superseded.end(), x) -
+                                 superseded.begin());
+  };
+  uint64_t s = 0;
+  uint32_t first = 0;
+  for (;;) {
+    if (!set.Select(offset + s, &first)) return;  // not reached
+    const uint64_t next = superseded_upto(first);
+    if (next == s) break;
+    s = next;
+  }
+  out->reserve(want);
+  auto sup = std::lower_bound(superseded.begin(), superseded.end(), first);
+  set.ForEachFrom(first, [&](uint32_t i) {
+    while (sup != superseded.end() && *sup < i) ++sup;
+    if (sup == superseded.end() || *sup != i) out->push_back(i);
+    return out->size() < want;
+  });
 }
 
 }  // namespace
 
+size_t ListIndex::NameHash::operator()(std::string_view s) const {
+  return XXH3_64bits(s.data(), s.size());
+}
+
 std::unique_ptr<ListIndex> ListIndex::Build(const Snapshot& snap) {
   std::unique_ptr<ListIndex> index(new ListIndex());
-  index->version_ = snap.version();
+  ListIndex& x = *index;
+  x.version_ = snap.version();
+  x.memoranda_.resize(kMemoranda);
 
-  // Profiles are few and shared: each is resolved to its department and category slots once.
-  struct Slots {
-    uint32_t department;
-    uint32_t category;
-    uint64_t memoranda;
+  auto slot_of = [](std::string_view name, SlotMap* slots) -> Slot* {
+    if (name.empty()) return nullptr;
+    auto it = slots->find(name);
+    if (it == slots->end())
+      it = slots->emplace(std::string(name), Slot{static_cast<uint32_t>(slots->size()), {}}).first;
+    return &it->second;
   };
-  constexpr uint32_t kNone = ~0u;
-  boost::unordered_flat_map<uint32_t, Slots> by_profile;
-  boost::unordered_flat_map<std::string_view, uint32_t> department_slot, category_slot;
-  std::vector<std::string_view> department_names, category_names;
-  std::vector<std::vector<uint32_t>> department_ids, category_ids, memo_ids(kMemoranda);
-  auto slot_of = [](std::string_view name, auto& slots, auto& names, auto& ids) -> uint32_t {
-    if (name.empty()) return kNone;
-    auto [it, added] = slots.try_emplace(name, static_cast<uint32_t>(names.size()));
-    if (added) {
-      names.push_back(name);
-      ids.emplace_back();
+  // The class of each (department slot, category slot) and memoranda.
+  struct ClassKeyHash {
+    size_t operator()(const std::pair<uint64_t, uint64_t>& k) const {
+      return XXH3_64bits(&k, sizeof k);
     }
-    return it->second;
   };
+  boost::unordered_flat_map<std::pair<uint64_t, uint64_t>, uint32_t, ClassKeyHash> class_of;
 
+  // Profiles are few and shared, and runs of entries share one: each is resolved once.
   uint32_t last_profile = kNone;
-  Slots last{kNone, kNone, 0};
   const size_t n = snap.size();
   for (size_t i = 0; i < n; ++i) {
     const EntryRecord& r = snap.record(static_cast<uint32_t>(i));
-    if (r.profile() != last_profile) {
-      last_profile = r.profile();
-      auto it = by_profile.find(last_profile);
-      if (it == by_profile.end()) {
-        const EntryProfile& p = snap.profile(r);
-        const Slots s{
-            slot_of(snap.str(p.department), department_slot, department_names, department_ids),
-            slot_of(snap.str(p.category), category_slot, category_names, category_ids),
-            p.memoranda};
-        it = by_profile.emplace(last_profile, s).first;
-      }
-      last = it->second;
-    }
-    const auto id = static_cast<uint32_t>(i);
-    if (last.department != kNone) department_ids[last.department].push_back(id);
-    if (last.category != kNone) category_ids[last.category].push_back(id);
-    for (uint64_t m = last.memoranda; m != 0; m &= m - 1)
-      memo_ids[static_cast<size_t>(__builtin_ctzll(m))].push_back(id);
-  }
+    const uint32_t p = r.profile();
+    if (p == last_profile) continue;
+    last_profile = p;
+    if (p >= x.profile_class_.size()) x.profile_class_.resize(p + 1, kNone);
+    if (x.profile_class_[p] != kNone) continue;
 
-  for (size_t s = 0; s < department_names.size(); ++s) {
-    index->department_slots_.emplace(std::string(department_names[s]), static_cast<uint32_t>(s));
-    index->departments_.push_back(FromSorted(department_ids[s]));
-    std::vector<uint32_t>().swap(department_ids[s]);
-  }
-  for (size_t s = 0; s < category_names.size(); ++s) {
-    index->category_slots_.emplace(std::string(category_names[s]), static_cast<uint32_t>(s));
-    index->categories_.push_back(FromSorted(category_ids[s]));
-    std::vector<uint32_t>().swap(category_ids[s]);
-  }
-  index->memoranda_.reserve(kMemoranda);
-  for (auto& ids : memo_ids) {
-    index->memoranda_.push_back(FromSorted(ids));
-    std::vector<uint32_t>().swap(ids);
+    const EntryProfile& profile = snap.profile(r);
+    Slot* department = slot_of(snap.str(profile.department), &x.departments_);
+    Slot* category = slot_of(snap.str(profile.category), &x.categories_);
+    FilterClass c;
+    c.department = department != nullptr ? department->slot : kNoSlot;
+    c.category = category != nullptr ? category->slot : kNoSlot;
+    c.memoranda = profile.memoranda;
+    const auto [it, added] =
+        class_of.try_emplace({uint64_t{c.department} << 32 | c.category, c.memoranda},
+                             static_cast<uint32_t>(x.classes_.size()));
+    if (added) {
+      const uint32_t id = it->second;
+      x.classes_.push_back(c);
+      if (department != nullptr) department->classes.push_back(id);
+      if (category != nullptr) category->classes.push_back(id);
+      for (uint64_t m = c.memoranda; m != 0; m &= m - 1) {
+        const int bit = __builtin_ctzll(m);
+        if (bit < kMemoranda) x.memoranda_[static_cast<size_t>(bit)].push_back(id);
+      }
+    }
+    x.profile_class_[p] = it->second;
   }
   return index;
 }
 
-uint32_t ListIndex::DepartmentSlot(std::string_view name) const {
-  auto it = department_slots_.find(std::string(name));
-  return it == department_slots_.end() ? kNoSlot : it->second;
+const std::vector<uint32_t>* ListIndex::department(std::string_view name) const {
+  auto it = departments_.find(name);
+  return it == departments_.end() ? nullptr : &it->second.classes;
 }
 
-uint32_t ListIndex::CategorySlot(std::string_view name) const {
-  auto it = category_slots_.find(std::string(name));
-  return it == category_slots_.end() ? kNoSlot : it->second;
+const std::vector<uint32_t>* ListIndex::category(std::string_view name) const {
+  auto it = categories_.find(name);
+  return it == categories_.end() ? nullptr : &it->second.classes;
 }
 
-const Roaring* ListIndex::department(std::string_view name) const {
-  const uint32_t slot = DepartmentSlot(name);
-  return slot == kNoSlot ? nullptr : &departments_[slot];
-}
-
-const Roaring* ListIndex::category(std::string_view name) const {
-  const uint32_t slot = CategorySlot(name);
-  return slot == kNoSlot ? nullptr : &categories_[slot];
-}
-
-const Roaring* ListIndex::memorandum(int index) const {
+const std::vector<uint32_t>* ListIndex::memorandum(int index) const {
   if (index < 0 || static_cast<size_t>(index) >= memoranda_.size()) return nullptr;
-  const Roaring& b = memoranda_[static_cast<size_t>(index)];
-  return b.isEmpty() ? nullptr : &b;
+  const std::vector<uint32_t>& classes = memoranda_[static_cast<size_t>(index)];
+  return classes.empty() ? nullptr : &classes;
 }
 
 std::shared_ptr<const ListIndex::InForce> ListIndex::InForceOn(const Snapshot& snap,
@@ -129,79 +271,177 @@ std::shared_ptr<const ListIndex::InForce> ListIndex::InForceOn(const Snapshot& s
 
   auto next = std::make_shared<InForce>();
   next->day = day;
+  const uint32_t chunks =
+      static_cast<uint32_t>((snap.size() + (1u << kChunkBits) - 1) >> kChunkBits);
+  next->chunks = chunks;
   constexpr uint32_t kBatch = 4096;
   uint32_t batch[kBatch];
   std::vector<uint32_t> counting;
+  std::vector<std::vector<uint32_t>> by_row;
   for (int k = 0; k < kListKinds; ++k) {
+    ListInForce& out = next->lists[k];
+    out.row_of.assign(classes_.size(), kNoRow);
     const Roaring& list = snap.list_bitmap(static_cast<ListKind>(k));
     counting.clear();
     counting.reserve(list.cardinality());
+    by_row.clear();
+    // The entries that count, and each in its class's row (entries in runs share a profile).
+    uint32_t last_profile = kNone, row = kNoRow;
     roaring_uint32_iterator_t it;
     roaring_init_iterator(&list.roaring, &it);
     for (;;) {
       const uint32_t got = roaring_read_uint32_iterator(&it, batch, kBatch);
       if (got == 0) break;
-      for (uint32_t j = 0; j < got; ++j)
-        if (snap.Counts(batch[j], day)) counting.push_back(batch[j]);
-    }
-    next->lists[k] = FromSorted(counting);
-    // Per filter: the list's entries in force of each department, category and memorandum.
-    const Roaring& in_list = next->lists[k];
-    auto restrict = [&in_list](const std::vector<Roaring>& all, std::vector<Roaring>* out) {
-      out->reserve(all.size());
-      for (const Roaring& b : all) {
-        out->push_back(b & in_list);
-        out->back().shrinkToFit();
+      for (uint32_t j = 0; j < got; ++j) {
+        const uint32_t i = batch[j];
+        if (!snap.Counts(i, day)) continue;
+        counting.push_back(i);
+        const uint32_t p = snap.record(i).profile();
+        if (p != last_profile) {
+          last_profile = p;
+          uint32_t& r = out.row_of[profile_class_[p]];
+          if (r == kNoRow) {
+            r = static_cast<uint32_t>(by_row.size());
+            by_row.emplace_back();
+          }
+          row = r;
+        }
+        by_row[row].push_back(i);
       }
-    };
-    restrict(departments_, &next->departments[k]);
-    restrict(categories_, &next->categories[k]);
-    restrict(memoranda_, &next->memoranda[k]);
+    }
+    out.all = MakeCounted(counting, chunks);
+    out.rows.reserve(by_row.size());
+    for (std::vector<uint32_t>& ids : by_row) {
+      out.rows.push_back(MakeCounted(ids, chunks));
+      std::vector<uint32_t>().swap(ids);
+    }
   }
   in_force_.store(next, std::memory_order_release);
+  return next;
+}
+
+uint32_t ListIndex::SlotOf(const SlotMap& slots, std::string_view name) {
+  if (name.empty()) return kNoSlot;
+  auto it = slots.find(name);
+  return it == slots.end() ? kForeign : it->second.slot;
+}
+
+ListIndex::Filter ListIndex::Resolve(const ListQuery& q,
+                                     const std::vector<uint32_t>** shortest) const {
+  Filter filter;
+  *shortest = nullptr;
+  auto consider = [shortest](const std::vector<uint32_t>& classes) {
+    if (*shortest == nullptr || classes.size() < (*shortest)->size()) *shortest = &classes;
+  };
+  for (auto [name, slots, slot] : {std::tuple{&q.department, &departments_, &filter.department},
+                                   std::tuple{&q.category, &categories_, &filter.category}}) {
+    if (name->empty()) continue;
+    auto it = slots->find(std::string_view(*name));
+    if (it == slots->end()) {
+      *slot = Filter::kUnknown;
+    } else {
+      *slot = it->second.slot;
+      consider(it->second.classes);
+    }
+  }
+  if (q.memorandum >= 0) {
+    filter.memorandum = q.memorandum;
+    if (q.memorandum < kMemoranda) consider(memoranda_[static_cast<size_t>(q.memorandum)]);
+  }
+  if (filter.none()) *shortest = nullptr;
+  return filter;
+}
+
+bool ListIndex::LiveMatches(const LiveInForce::Counting& c, const Filter& filter,
+                            const ListQuery& q) {
+  const Entry& x = c.entry->entry;
+  // A name no snapshot entry has: the live entry's own, compared as text.
+  if (filter.department == Filter::kUnknown
+          ? c.filters.department != kForeign || x.department != q.department
+          : filter.department != Filter::kAny && c.filters.department != filter.department)
+    return false;
+  if (filter.category == Filter::kUnknown
+          ? c.filters.category != kForeign || x.category != q.category
+          : filter.category != Filter::kAny && c.filters.category != filter.category)
+    return false;
+  return filter.memorandum < 0 ||
+         (filter.memorandum < 64 && (c.filters.memoranda >> filter.memorandum & 1) != 0);
+}
+
+std::shared_ptr<const ListIndex::LiveInForce> ListIndex::LiveOn(const Snapshot& snap,
+                                                                const LiveOverlay& live,
+                                                                Day day) const {
+  std::shared_ptr<const LiveInForce> cur = live_.load(std::memory_order_acquire);
+  if (cur && cur->overlay == live.version() && cur->day == day) return cur;
+  // Made without a lock: cheap (the overlay is small), and two threads that make it at once
+  // make the same.
+  auto next = std::make_shared<LiveInForce>();
+  next->overlay = live.version();
+  next->day = day;
+  live.ForEachEntry([&](const LivePtr& e) {
+    if (e->base_index >= 0 && static_cast<uint64_t>(e->base_index) < snap.size()) {
+      const auto base = static_cast<uint32_t>(e->base_index);
+      const EntryRecord& r = snap.record(base);
+      if (snap.Counts(base, day))
+        next->superseded[static_cast<int>(r.list())].push_back({base, profile_class_[r.profile()]});
+    }
+    if (LiveCounts(*e, day)) {
+      const Entry& x = e->entry;
+      next->counting[static_cast<int>(x.list)].push_back(
+          {e.get(), FilterClass{SlotOf(departments_, x.department), SlotOf(categories_, x.category),
+                                x.memoranda}});
+    }
+  });
+  for (int k = 0; k < kListKinds; ++k) {
+    auto& superseded = next->superseded[k];
+    std::sort(superseded.begin(), superseded.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    superseded.erase(std::unique(superseded.begin(), superseded.end(),
+                                 [](const auto& a, const auto& b) { return a.index == b.index; }),
+                     superseded.end());
+    std::sort(next->counting[k].begin(), next->counting[k].end(), [](const auto& a, const auto& b) {
+      return a.entry->entry.entry_id < b.entry->entry.entry_id;
+    });
+  }
+  live_.store(next, std::memory_order_release);
   return next;
 }
 
 ListPage ListIndex::Page(const Snapshot& snap, const LiveOverlay& live, const ListQuery& q) const {
   ListPage page;
   const std::shared_ptr<const InForce> in_force = InForceOn(snap, q.day);
-  const Roaring& base = in_force->lists[static_cast<int>(q.list)];
+  const std::shared_ptr<const LiveInForce> live_in_force = LiveOn(snap, live, q.day);
+  const int k = static_cast<int>(q.list);
+  const ListInForce& list = in_force->lists[k];
 
-  // The snapshot's side: the list in force, or its bitmap for one filter, or the intersection
-  // of two or three (cached). A filter no snapshot entry has leaves it empty (live entries may
-  // still match).
-  std::vector<const Roaring*> filters;
-  uint64_t key = 0;
-  const bool none = !FilterBitmaps(*in_force, q, &filters, &key);
-  static const Roaring kEmpty;
-  std::shared_ptr<const Roaring> intersection;
-  const Roaring* set = &base;
-  if (none) {
-    set = &kEmpty;
-  } else if (filters.size() == 1) {
-    set = filters[0];
-  } else if (filters.size() > 1) {
-    intersection = in_force->Intersection(key, std::move(filters));
-    set = intersection.get();
+  // The snapshot's side: the list in force, one row, or the union of the rows the filters
+  // match. A filter no snapshot entry has leaves it empty (live entries may still match).
+  const std::vector<uint32_t>* candidates = nullptr;
+  const Filter filter = Resolve(q, &candidates);
+  const bool filtered = candidates != nullptr;
+  std::vector<const Counted*> parts;
+  if (filtered) {
+    for (uint32_t c : *candidates) {
+      const uint32_t row = list.row_of[c];
+      if (row != kNoRow && filter.Matches(classes_[c])) parts.push_back(&list.rows[row]);
+    }
+    if (parts.size() == list.rows.size()) parts.assign(1, &list.all);  // the same, in one
+  } else if (!filter.none()) {
+    parts.push_back(&list.all);
   }
+  ChunkedUnion set(std::move(parts), in_force->chunks);
 
   // The live side: the snapshot entries it supersedes within the set, and its own matches.
   std::vector<uint32_t> superseded;
   std::vector<const LiveEntry*> matches;
-  if (!live.empty()) {
-    live.ForEachEntry([&](const LivePtr& e) {
-      if (e->base_index >= 0 && static_cast<uint64_t>(e->base_index) < snap.size() &&
-          set->contains(static_cast<uint32_t>(e->base_index)))
-        superseded.push_back(static_cast<uint32_t>(e->base_index));
-      if (LiveMatches(*e, q)) matches.push_back(e.get());
-    });
-    std::sort(superseded.begin(), superseded.end());
-    superseded.erase(std::unique(superseded.begin(), superseded.end()), superseded.end());
-    std::sort(matches.begin(), matches.end(), [](const LiveEntry* a, const LiveEntry* b) {
-      return a->entry.entry_id < b->entry.entry_id;
-    });
+  if (!filter.none()) {
+    for (const LiveInForce::Superseded& s : live_in_force->superseded[k])
+      if (filter.Matches(classes_[s.cls])) superseded.push_back(s.index);
   }
-  const uint64_t snap_total = set->cardinality() - superseded.size();
+  for (const LiveInForce::Counting& c : live_in_force->counting[k])
+    if (LiveMatches(c, filter, q)) matches.push_back(c.entry);
+
+  const uint64_t snap_total = set.cardinality() - superseded.size();
   page.total = snap_total + matches.size();
 
   if (q.page == 0 || q.page_size == 0) return page;
@@ -209,96 +449,33 @@ ListPage ListIndex::Page(const Snapshot& snap, const LiveOverlay& live, const Li
   const uint64_t offset = (q.page - 1) * q.page_size;
   if (offset >= page.total) return page;
 
-  if (offset < snap_total) {
-    // The entry of rank `offset` among those not superseded: the least s with
-    // s == |superseded <= select(offset + s)| (a monotone iteration from 0).
-    auto superseded_upto = [&](uint32_t x) {
-      return static_cast<uint64_t>(std::upper_bound(superseded.begin(), superseded.end(), x) -
-                                   superseded.begin());
-    };
-    uint64_t s = 0;
-    uint32_t first = 0;
-    for (;;) {
-      if (!set->select(static_cast<uint32_t>(offset + s), &first)) return page;  // not reached
-      const uint64_t next = superseded_upto(first);
-      if (next == s) break;
-      s = next;
-    }
-    page.entries.reserve(q.page_size);
-    roaring_uint32_iterator_t it;
-    roaring_init_iterator(&set->roaring, &it);
-    roaring_move_uint32_iterator_equalorlarger(&it, first);
-    auto sup = std::lower_bound(superseded.begin(), superseded.end(), first);
-    while (it.has_value && page.entries.size() < q.page_size) {
-      const uint32_t i = it.current_value;
-      while (sup != superseded.end() && *sup < i) ++sup;
-      if (sup == superseded.end() || *sup != i) page.entries.push_back(i);
-      roaring_advance_uint32_iterator(&it);
-    }
-  }
+  if (offset < snap_total) ReadEntries(set, superseded, offset, q.page_size, &page.entries);
   size_t from = offset > snap_total ? static_cast<size_t>(offset - snap_total) : 0;
   while (from < matches.size() && page.entries.size() + page.live.size() < q.page_size)
     page.live.push_back(matches[from++]);
   return page;
 }
 
-bool ListIndex::FilterBitmaps(const InForce& in_force, const ListQuery& q,
-                              std::vector<const Roaring*>* filters, uint64_t* key) const {
-  const int k = static_cast<int>(q.list);
-  filters->clear();
-  // The key: the list (2 bits), the department and category slots (20 bits each, all ones for
-  // none) and the memorandum (7 bits, all ones for none).
-  *key = static_cast<uint64_t>(k);
-  uint64_t department = 0xFFFFF, category = 0xFFFFF, memo = 0x7F;
-  if (!q.department.empty()) {
-    const uint32_t slot = DepartmentSlot(q.department);
-    if (slot == kNoSlot) return false;
-    filters->push_back(&in_force.departments[k][slot]);
-    department = slot & 0xFFFFFu;
-  }
-  if (!q.category.empty()) {
-    const uint32_t slot = CategorySlot(q.category);
-    if (slot == kNoSlot) return false;
-    filters->push_back(&in_force.categories[k][slot]);
-    category = slot & 0xFFFFFu;
-  }
-  if (q.memorandum >= 0) {
-    if (q.memorandum >= kMemoranda) return false;
-    filters->push_back(&in_force.memoranda[k][static_cast<size_t>(q.memorandum)]);
-    memo = static_cast<uint64_t>(q.memorandum);
-  }
-  *key |= department << 2 | category << 22 | memo << 42;
-  return true;
-}
-
-std::shared_ptr<const Roaring> ListIndex::InForce::Intersection(
-    uint64_t key, std::vector<const Roaring*> filters) const {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  }
-  std::sort(filters.begin(), filters.end(),
-            [](const Roaring* a, const Roaring* b) { return a->cardinality() < b->cardinality(); });
-  auto result = std::make_shared<Roaring>(*filters[0] & *filters[1]);
-  for (size_t f = 2; f < filters.size() && !result->isEmpty(); ++f) *result &= *filters[f];
-  std::lock_guard<std::mutex> lock(mu_);
-  if (cache_.size() >= kCachedIntersections) cache_.clear();  // rare: start again
-  cache_.emplace(key, result);
-  return result;
-}
-
 size_t ListIndex::MemoryBytes() const {
-  size_t bytes = 0;
-  for (const auto& [name, slot] : department_slots_) bytes += name.capacity() + sizeof slot;
-  for (const auto& [name, slot] : category_slots_) bytes += name.capacity() + sizeof slot;
-  for (const auto* all : {&departments_, &categories_, &memoranda_})
-    for (const Roaring& b : *all) bytes += b.getSizeInBytes();
+  size_t bytes =
+      classes_.capacity() * sizeof(FilterClass) + profile_class_.capacity() * sizeof(uint32_t);
+  for (const SlotMap* names : {&departments_, &categories_})
+    for (const auto& [name, slot] : *names)
+      bytes += name.capacity() + sizeof slot + slot.classes.capacity() * sizeof(uint32_t);
+  for (const auto& classes : memoranda_) bytes += classes.capacity() * sizeof(uint32_t);
   if (auto f = in_force_.load(std::memory_order_acquire)) {
-    for (int k = 0; k < kListKinds; ++k) {
-      bytes += f->lists[k].getSizeInBytes();
-      for (const auto* all : {&f->departments[k], &f->categories[k], &f->memoranda[k]})
-        for (const Roaring& b : *all) bytes += b.getSizeInBytes();
+    auto counted = [](const Counted& c) {
+      return c.bitmap.getSizeInBytes() + c.starts.capacity() * sizeof(uint32_t);
+    };
+    for (const ListInForce& list : f->lists) {
+      bytes += list.row_of.capacity() * sizeof(uint32_t) + counted(list.all);
+      for (const Counted& c : list.rows) bytes += counted(c);
     }
+  }
+  if (auto l = live_.load(std::memory_order_acquire)) {
+    for (int k = 0; k < kListKinds; ++k)
+      bytes += l->superseded[k].capacity() * sizeof(LiveInForce::Superseded) +
+               l->counting[k].capacity() * sizeof(LiveInForce::Counting);
   }
   return bytes;
 }

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <array>
+#include <atomic>
 
 namespace credlist {
 namespace {
@@ -103,7 +104,13 @@ size_t LiveOverlay::ShardOf(std::string_view id) {
 LiveOverlay::LiveOverlay()
     : keys_(std::make_shared<const KeyShard>()),
       ids_(std::make_shared<const IdShard>()),
-      superseded_(std::make_shared<const BaseShard>()) {}
+      superseded_(std::make_shared<const BaseShard>()),
+      version_(NextVersion()) {}
+
+uint64_t LiveOverlay::NextVersion() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 const LivePostings* LiveOverlay::Find(const Key& key) const {
   if (entries_ == 0) return nullptr;
@@ -190,6 +197,9 @@ void OverlayEditor::Announce(Announcement a) {
   ++next_->announcement_count_;
 }
 
-std::shared_ptr<const LiveOverlay> OverlayEditor::Finish() { return std::move(next_); }
+std::shared_ptr<const LiveOverlay> OverlayEditor::Finish() {
+  next_->version_ = LiveOverlay::NextVersion();
+  return std::move(next_);
+}
 
 }  // namespace credlist

@@ -154,6 +154,10 @@ class LiveOverlay {
 
   LiveOverlay();
   bool empty() const { return entries_ == 0; }
+  // A number no other overlay has (a copy keeps it), larger than those of the overlays made
+  // before it: each OverlayEditor::Finish and each LiveOverlay() takes the next one. What is
+  // computed from an overlay can be kept under it (engine/list_index.h, publication_cache.h).
+  uint64_t version() const { return version_; }
   size_t size() const { return entries_; }
   // Null for a key with no live entry.
   const LivePostings* Find(const Key& key) const;
@@ -199,6 +203,7 @@ class LiveOverlay {
 
   static size_t ShardOf(const Key& key);
   static size_t ShardOf(std::string_view id);
+  static uint64_t NextVersion();
   bool SupersededSlow(uint32_t base_index) const;
 
   ShardTree<KeyShard> keys_;
@@ -208,6 +213,7 @@ class LiveOverlay {
   size_t entries_ = 0;
   size_t superseded_count_ = 0;
   size_t announcement_count_ = 0;
+  uint64_t version_ = 0;
 };
 
 // Makes the next LiveOverlay from the current one. Reads through the editor see its own

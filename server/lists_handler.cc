@@ -7,7 +7,8 @@
 //     to 50, at most 500. An unknown department, category or memorandum gives an empty page.
 //   GET /v1/publications/{YYYYQn}?list=red|black&format=csv|json&part=entries|announcements
 //     → the publication of engine/publication.h, masked for every caller (a public document,
-//     the same bytes as `credlist export`).
+//     the same bytes as `credlist export`), made once per snapshot, live overlay and spec
+//     (engine/publication_cache.h) and copied into each answer.
 //
 // Bad values are 400 naming the field.
 #include <charconv>
@@ -15,6 +16,7 @@
 #include "engine/json_writer.h"
 #include "engine/list_index.h"
 #include "engine/publication.h"
+#include "engine/publication_cache.h"
 #include "server/encode.h"
 #include "server/router.h"
 
@@ -105,7 +107,9 @@ void Router::GetPublication(std::string_view quarter, std::string_view query, Wo
   auto spec = MakePublicationSpec(PercentDecode(quarter), list, format, part, Today());
   if (!spec.ok()) return WriteProblem(spec.status(), res);
   const Snapshot& snap = w.snapshot.Get();
-  WritePublication(snap, w.snapshot.Live(), *spec, &res->body);
+  const std::shared_ptr<const std::string> document =
+      publications_->Get(snap, w.snapshot.Live(), *spec);
+  res->body.append(*document);
   res->content_type = PublicationContentType(spec->format);
 }
 

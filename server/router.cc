@@ -3,6 +3,7 @@
 #include "engine/json_writer.h"
 #include "engine/list_index.h"
 #include "engine/name_search.h"
+#include "engine/publication_cache.h"
 #include "server/policy_handler.h"
 
 namespace credlist {
@@ -132,7 +133,8 @@ Router::Router(const Catalog& catalog, Authenticator& auth, Metrics& metrics)
       auth_(auth),
       metrics_(metrics),
       names_(std::make_shared<NameIndexCache>(catalog)),
-      lists_(std::make_shared<ListIndexCache>()) {}
+      lists_(std::make_shared<ListIndexCache>()),
+      publications_(std::make_shared<PublicationCache>()) {}
 
 bool Router::IsScreen(Method method, std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));

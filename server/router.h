@@ -84,8 +84,9 @@ struct Worker {
 };
 
 struct PolicyService;
-class NameIndexCache;  // engine/name_search.h
-class ListIndexCache;  // engine/list_index.h
+class NameIndexCache;    // engine/name_search.h
+class ListIndexCache;    // engine/list_index.h
+class PublicationCache;  // engine/publication_cache.h
 
 class Router {
  public:
@@ -154,6 +155,8 @@ class Router {
   std::shared_ptr<NameIndexCache> names_;
   // The list pages' bitmaps beside the current snapshot, built on first use per version.
   std::shared_ptr<ListIndexCache> lists_;
+  // The publications' finished documents, made on first request per snapshot, overlay and spec.
+  std::shared_ptr<PublicationCache> publications_;
   PolicyService* policy_ = nullptr;
   LedgerWriter* ledger_ = nullptr;
 };

@@ -4,11 +4,17 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <latch>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/list_index.h"
 #include "engine/publication.h"
+#include "engine/publication_cache.h"
 #include "engine/snapshot.h"
 #include "loaders/report_form.h"
 #include "server/router.h"
@@ -189,6 +195,255 @@ TEST(ListIndex, UnknownFilterIsAnEmptyPageAndCacheKeepsOnePerVersion) {
   // The in-force bitmaps follow the day asked.
   EXPECT_EQ(b->InForceOn(*next, D("2026-11-28"))->day, D("2026-11-28"));
   EXPECT_EQ(b->InForceOn(*next, D("2026-11-29"))->day, D("2026-11-29"));
+}
+
+// ---- Pages against brute force, over several chunks of 2^16 entries ----
+
+constexpr const char* kManyDepartments[] = {"市中级人民法院", "市税务局", "市市场监督管理局",
+                                            "市人社局", "市应急管理局"};
+constexpr const char* kManyCategories[] = {"失信被执行人", "重大税收违法案件当事人",
+                                           "纳税信用A级纳税人", "经营异常名录"};
+constexpr int kManyMemoranda[] = {0, 5, 20, 50};
+constexpr const char* kSparseDepartment = "营口海关";     // the first and last chunk only
+constexpr const char* kForeignDepartment = "市新设部门";  // live entries only
+constexpr const char* kForeignCategory = "新设名单类型";  // live entries only
+
+// 150,000 entries (three chunks; the third partly full): random lists, departments,
+// categories, memoranda, states and dates, so that classes are many and their entries sparse
+// or dense in a chunk; a run of 12,000 entries of one class across the first chunk boundary
+// (run containers); a department only at both ends.
+std::vector<Entry> ManyEntries() {
+  std::mt19937_64 rng(20261128);
+  std::vector<Entry> out;
+  constexpr int kEntries = 150000;
+  out.reserve(kEntries);
+  for (int i = 0; i < kEntries; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "M-%06d", i);
+    Entry e = TestEntry(id, static_cast<ListKind>(rng() % 3));
+    e.uscc = UsccKey(NthUscc(i));
+    const uint64_t r = rng();
+    e.department = r % 11 == 0 ? "" : kManyDepartments[r % 5];
+    e.category = (r >> 8) % 13 == 0 ? "" : kManyCategories[(r >> 8) % 4];
+    e.memoranda = 0;
+    for (int m : kManyMemoranda)
+      if (rng() % 3 == 0) e.memoranda |= uint64_t{1} << m;
+    if (i < 20000 || i >= 140000) {
+      if (r % 7 == 0) e.department = kSparseDepartment;
+    }
+    if (i >= 60000 && i < 72000) {  // one class across the chunk boundary at 65,536
+      e.list = ListKind::kBlack;
+      e.department = "市中级人民法院";
+      e.category = "失信被执行人";
+      e.memoranda = uint64_t{1} << 5;
+    }
+    switch ((r >> 40) % 16) {
+      case 0:
+        e.valid_until = D("2026-11-20");  // expired before the days asked
+        break;
+      case 1:
+        e.valid_from = D("2026-12-01");  // not yet valid
+        break;
+      case 2:
+        e.state = State::kExited;
+        e.exit_reason = ExitReason::kRepaired;
+        e.exited_on = D("2026-06-01");
+        break;
+      case 3:
+        e.valid_until = D("2026-11-29");  // counts on the 28th, not on the 29th
+        break;
+      case 4:
+        e.state = State::kSubmitted;  // never counts
+        break;
+      default:
+        break;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// What the brute force needs of each snapshot entry.
+struct Facts {
+  ListKind list;
+  std::string department, category;
+  uint64_t memoranda;
+};
+
+bool FilterMatches(const ListQuery& q, std::string_view department, std::string_view category,
+                   uint64_t memoranda) {
+  if (!q.department.empty() && department != q.department) return false;
+  if (!q.category.empty() && category != q.category) return false;
+  return q.memorandum < 0 || (memoranda >> q.memorandum & 1) != 0;
+}
+
+// Every matching entry in the order of pages: snapshot entries by index, then live by entry_id.
+struct AllMatching {
+  std::vector<uint32_t> snapshot;
+  std::vector<std::string> live;
+  uint64_t total() const { return snapshot.size() + live.size(); }
+};
+// `counting`: the snapshot entries of q.list that count on q.day and are not superseded.
+AllMatching BruteForceAll(const std::vector<uint32_t>& counting, const std::vector<Facts>& facts,
+                          const LiveOverlay& live, const ListQuery& q) {
+  AllMatching all;
+  for (uint32_t i : counting) {
+    const Facts& f = facts[i];
+    if (FilterMatches(q, f.department, f.category, f.memoranda)) all.snapshot.push_back(i);
+  }
+  live.ForEachEntry([&](const LivePtr& p) {
+    const Entry& e = p->entry;
+    if (e.list == q.list && FilterMatches(q, e.department, e.category, e.memoranda) &&
+        LiveCounts(*p, q.day))
+      all.live.push_back(e.entry_id);
+  });
+  std::sort(all.live.begin(), all.live.end());
+  return all;
+}
+
+TEST(ListIndex, RandomPagesMatchBruteForceAcrossChunksWithLiveEntries) {
+  auto snap = Build(ManyEntries());
+  ASSERT_EQ(snap->size(), 150000u);
+  auto index = ListIndex::Build(*snap);
+  EXPECT_GT(index->classes().size(), 100u);
+  ASSERT_NE(index->department(kSparseDepartment), nullptr);
+  EXPECT_EQ(index->department(kForeignDepartment), nullptr);
+  std::vector<Facts> facts;
+  facts.reserve(snap->size());
+  for (uint32_t i = 0; i < snap->size(); ++i) {
+    const Entry e = snap->ToEntry(i);
+    facts.push_back({e.list, e.department, e.category, e.memoranda});
+  }
+
+  // The life cycle took some entries over (exited, moved between filters, to a department or
+  // category no snapshot entry has, unchanged) and added new ones.
+  std::mt19937_64 rng(7);
+  OverlayEditor ed(std::make_shared<LiveOverlay>());
+  for (int k = 0; k < 400; ++k) {
+    const auto base = static_cast<uint32_t>(rng() % snap->size());
+    ed.Put(LiveOf(*snap, base, [&](LiveEntry& e) {
+      switch (k % 5) {
+        case 0:
+          e.entry.state = State::kExited;
+          e.entry.exit_reason = ExitReason::kRepaired;
+          e.entry.exited_on = D("2026-11-01");
+          break;
+        case 1:
+          e.entry.department = kManyDepartments[rng() % 5];
+          e.entry.category = kManyCategories[rng() % 4];
+          break;
+        case 2:
+          e.entry.department = kForeignDepartment;
+          break;
+        case 3:
+          e.entry.memoranda ^= uint64_t{1} << 5;
+          break;
+        default:
+          break;  // the same entry, now live
+      }
+    }));
+  }
+  for (int k = 0; k < 300; ++k) {
+    auto e = std::make_shared<LiveEntry>();
+    e->entry = TestEntry("L-" + std::to_string(1000 + rng() % 9000), static_cast<ListKind>(k % 3));
+    e->entry.uscc = UsccKey(NthUscc(900000 + k));
+    e->entry.department = k % 9 == 0 ? kForeignDepartment : kManyDepartments[rng() % 5];
+    e->entry.category = k % 10 == 0 ? kForeignCategory : kManyCategories[rng() % 4];
+    e->entry.memoranda = uint64_t{1} << kManyMemoranda[rng() % 4];
+    e->entry.in_force_on = D("2026-10-01");
+    if (k % 6 == 0) e->entry.state = State::kPublicity;  // not listed yet
+    ed.Put(e);
+  }
+  auto live = ed.Finish();
+
+  std::vector<std::string> departments = {"", kSparseDepartment, kForeignDepartment, "无此部门"};
+  departments.insert(departments.end(), std::begin(kManyDepartments), std::end(kManyDepartments));
+  std::vector<std::string> categories = {"", kForeignCategory};
+  categories.insert(categories.end(), std::begin(kManyCategories), std::end(kManyCategories));
+  const int memoranda[] = {-1, 0, 5, 20, 50, 40};  // no entry has 40
+
+  uint64_t checked = 0, across_chunks = 0, snapshot_to_live = 0, several_chunks_total = 0;
+  for (Day day : {D("2026-11-28"), D("2026-11-29")}) {
+    for (int list = 0; list < kListKinds; ++list) {
+      std::vector<uint32_t> counting;
+      for (uint32_t i = 0; i < snap->size(); ++i)
+        if (facts[i].list == static_cast<ListKind>(list) && snap->Counts(i, day) &&
+            !live->Superseded(i))
+          counting.push_back(i);
+      for (const std::string& dep : departments) {
+        for (const std::string& cat : categories) {
+          for (int memo : memoranda) {
+            ListQuery q;
+            q.list = static_cast<ListKind>(list);
+            q.department = dep;
+            q.category = cat;
+            q.memorandum = memo;
+            q.day = day;
+            const AllMatching all = BruteForceAll(counting, facts, *live, q);
+            if (!all.snapshot.empty() && all.snapshot.front() < 65536 &&
+                all.snapshot.back() >= 65536)
+              ++several_chunks_total;
+            auto check = [&](uint32_t size, uint64_t page) {
+              q.page_size = size;
+              q.page = page;
+              const ListPage got = index->Page(*snap, *live, q);
+              ASSERT_EQ(got.total, all.total()) << dep << "|" << cat << "|" << memo;
+              std::vector<uint32_t> want_entries;
+              std::vector<std::string> want_live;
+              const uint64_t from = (page - 1) * size;
+              for (uint64_t r = from; r < from + size && r < all.total(); ++r) {
+                if (r < all.snapshot.size())
+                  want_entries.push_back(all.snapshot[r]);
+                else
+                  want_live.push_back(all.live[r - all.snapshot.size()]);
+              }
+              std::vector<std::string> got_live;
+              for (const LiveEntry* e : got.live) got_live.push_back(e->entry.entry_id);
+              ASSERT_EQ(got.entries, want_entries) << list << " " << dep << "|" << cat << "|"
+                                                   << memo << " p" << page << " s" << size;
+              ASSERT_EQ(got_live, want_live) << list << " " << dep << "|" << cat << "|" << memo
+                                             << " p" << page << " s" << size;
+              ++checked;
+            };
+            for (uint32_t size : {1u, 7u, 50u, 500u}) {
+              const uint64_t pages = (all.total() + size - 1) / size;
+              for (uint64_t page :
+                   {uint64_t{1}, uint64_t{2}, pages / 2 + 1, pages, pages + 1, uint64_t{1} << 31}) {
+                if (page >= 1) check(size, page);
+                if (::testing::Test::HasFatalFailure()) return;
+              }
+              // The pages that hold a chunk boundary (the last entry before it and the first
+              // after it), and the one from the snapshot's entries to the live ones.
+              for (uint32_t boundary : {65536u, 131072u}) {
+                const auto at = static_cast<uint64_t>(
+                    std::lower_bound(all.snapshot.begin(), all.snapshot.end(), boundary) -
+                    all.snapshot.begin());
+                if (at == 0 || at == all.snapshot.size() || size == 1) continue;
+                if ((at - 1) / size == at / size) ++across_chunks;
+                check(size, (at - 1) / size + 1);
+                check(size, at / size + 1);
+                if (::testing::Test::HasFatalFailure()) return;
+              }
+              const uint64_t at = all.snapshot.size();
+              if (at > 0 && !all.live.empty() && size > 1) {
+                if ((at - 1) / size == at / size) ++snapshot_to_live;
+                check(size, (at - 1) / size + 1);
+                if (::testing::Test::HasFatalFailure()) return;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 20000u);
+  EXPECT_GT(across_chunks, 1000u);
+  EXPECT_GT(snapshot_to_live, 100u);
+  EXPECT_GT(several_chunks_total, 500u);
+  std::printf("%llu pages checked, %llu across a chunk boundary, %llu from snapshot to live\n",
+              static_cast<unsigned long long>(checked),
+              static_cast<unsigned long long>(across_chunks),
+              static_cast<unsigned long long>(snapshot_to_live));
 }
 
 // ---- The publication ----
@@ -470,6 +725,113 @@ TEST_F(PublicationTest, TheLoaderReadsTheCsvBack) {
   EXPECT_EQ(e.decided_on, entries_[0].decided_on);
   EXPECT_EQ(e.valid_from, entries_[0].valid_from);
   EXPECT_EQ(e.valid_until, entries_[0].valid_until);
+}
+
+// ---- The publication cache ----
+
+std::string Fresh(const Snapshot& snap, const LiveOverlay& live, const PublicationSpec& spec) {
+  std::string out;
+  WritePublication(snap, live, spec, &out);
+  return out;
+}
+
+TEST_F(PublicationTest, CacheMakesEachDocumentOnceAndFollowsTheOverlay) {
+  PublicationCache cache;
+  const Day today = D("2026-11-28");
+  const PublicationSpec json = *MakePublicationSpec("2026Q3", "red", "json", "", today);
+  auto a = cache.Get(*snap_, *live_, json);
+  EXPECT_EQ(*a, Fresh(*snap_, *live_, json));
+  EXPECT_EQ(cache.Get(*snap_, *live_, json), a);  // the same document, not made again
+  EXPECT_EQ(cache.made(), 1u);
+
+  // The life cycle: R-1 exits in Q3 (announced), and a new red entry comes into force in Q3.
+  OverlayEditor ed(live_);
+  auto exited = std::make_shared<LiveEntry>();
+  exited->entry = snap_->ToEntry(static_cast<uint32_t>(snap_->FindEntry("R-1")));
+  exited->base_index = snap_->FindEntry("R-1");
+  exited->entry.state = State::kExited;
+  exited->entry.exit_reason = ExitReason::kRepaired;
+  exited->entry.exited_on = D("2026-09-20");
+  ed.Put(exited);
+  Announcement ann;
+  ann.seq = 2;
+  ann.at_ms = 1789000000000;
+  ann.exited_on = D("2026-09-20");
+  ann.entry = exited;
+  ed.Announce(ann);
+  auto added = std::make_shared<LiveEntry>();
+  added->entry = TestEntry("R-LIVE-3", ListKind::kRed);
+  added->entry.uscc = UsccKey(NthUscc(12));
+  added->entry.decided_on = added->entry.valid_from = D("2026-08-01");
+  added->entry.in_force_on = D("2026-08-10");
+  ed.Put(added);
+  std::shared_ptr<const LiveOverlay> next = ed.Finish();
+  ASSERT_NE(next->version(), live_->version());
+
+  auto b = cache.Get(*snap_, *next, json);
+  EXPECT_NE(b, a);
+  EXPECT_EQ(*b, Fresh(*snap_, *next, json));
+  EXPECT_NE(*b, *a);
+  EXPECT_NE(b->find("\"seq\":2"), std::string::npos) << *b;  // the new announcement
+  EXPECT_NE(b->find(NthUscc(12)), std::string::npos);        // the new entry
+  EXPECT_EQ(a->find(NthUscc(12)), std::string::npos);        // the first is unchanged
+  EXPECT_EQ(cache.made(), 2u);
+  // A reader still on the older overlay gets the older document (made again or kept).
+  EXPECT_EQ(*cache.Get(*snap_, *live_, json), *a);
+
+  // Each spec apart: the CSV of the announcements (its new row), the black list.
+  const PublicationSpec announcements =
+      *MakePublicationSpec("2026Q3", "red", "csv", "announcements", today);
+  auto c = cache.Get(*snap_, *next, announcements);
+  EXPECT_EQ(*c, Fresh(*snap_, *next, announcements));
+  EXPECT_NE(c->find(",2026-09-20,信用修复,,2\r\n"), std::string::npos) << *c;
+  const PublicationSpec black = *MakePublicationSpec("2026Q3", "black", "json", "", today);
+  EXPECT_EQ(*cache.Get(*snap_, *next, black), Fresh(*snap_, *next, black));
+
+  // The day enters a JSON document (as_of), not a CSV.
+  const PublicationSpec tomorrow_json =
+      *MakePublicationSpec("2026Q3", "red", "json", "", today + 1);
+  auto d = cache.Get(*snap_, *next, tomorrow_json);
+  EXPECT_EQ(*d, Fresh(*snap_, *next, tomorrow_json));
+  EXPECT_NE(*d, *b);
+  const uint64_t made = cache.made();
+  const PublicationSpec tomorrow_csv =
+      *MakePublicationSpec("2026Q3", "red", "csv", "announcements", today + 1);
+  EXPECT_EQ(cache.Get(*snap_, *next, tomorrow_csv), c);
+  EXPECT_EQ(cache.made(), made);
+
+  // A new snapshot (a load) is a new document too.
+  std::vector<Entry> more = entries_;
+  Entry late = TestEntry("R-5", ListKind::kRed);
+  late.uscc = UsccKey(NthUscc(5));
+  late.decided_on = late.valid_from = D("2026-09-01");
+  more.push_back(late);
+  auto snap2 = Build(more);
+  auto e = cache.Get(*snap2, *next, json);
+  EXPECT_EQ(*e, Fresh(*snap2, *next, json));
+  EXPECT_NE(e->find(NthUscc(5)), std::string::npos);
+}
+
+TEST(PublicationCache, ConcurrentFirstRequestsMakeTheDocumentOnce) {
+  // Enough entries that making the document takes a while (all came into force in 2025Q1).
+  auto snap = Build(VariedEntries(30000));
+  auto live = std::make_shared<LiveOverlay>();
+  PublicationCache cache;
+  const PublicationSpec spec = *MakePublicationSpec("2025Q1", "black", "csv", "", D("2026-11-28"));
+  constexpr int kThreads = 8;
+  std::vector<std::shared_ptr<const std::string>> got(kThreads);
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      got[t] = cache.Get(*snap, *live, spec);
+    });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(cache.made(), 1u);
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], got[0]) << t;
+  EXPECT_EQ(*got[0], Fresh(*snap, *live, spec));
+  EXPECT_GT(got[0]->size(), 100000u);
 }
 
 // ---- Both routes through the Router ----
