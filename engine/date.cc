@@ -1,6 +1,5 @@
 #include "engine/date.h"
 
-#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -49,13 +48,18 @@ CivilDate CivilFromDay(Day d) {
 
 std::optional<Day> ParseIsoDate(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  int y = 0, m = 0, d = 0;
+  // Ten characters at fixed places: the digits read directly (a load parses three a record).
   auto digits = [&](size_t pos, size_t len, int& out) {
-    for (size_t i = pos; i < pos + len; ++i)
-      if (s[i] < '0' || s[i] > '9') return false;
-    std::from_chars(s.data() + pos, s.data() + pos + len, out);
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      const unsigned digit = static_cast<unsigned char>(s[i]) - unsigned{'0'};
+      if (digit > 9) return false;
+      v = v * 10 + static_cast<int>(digit);
+    }
+    out = v;
     return true;
   };
+  int y = 0, m = 0, d = 0;
   if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return std::nullopt;
   if (!IsValidCivil(y, m, d)) return std::nullopt;
   return DayFromCivil(y, m, d);

@@ -89,6 +89,8 @@ struct Entry {
   ExitReason exit_reason = ExitReason::kNone;
   Day in_force_on = kNoDay;  // the day it came into force; kNoDay: valid_from
   Day exited_on = kNoDay;    // the day it stopped counting; kNoDay: never
+
+  friend bool operator==(const Entry&, const Entry&) = default;
 };
 
 // Whether the entry counts on `day` (API.md): in force on that day (came into force on or

@@ -409,8 +409,15 @@ SnapshotBuilder::SnapshotBuilder()
       interned_(0, InternedHash{}, InternedEq{&snap_->arena_}) {}
 
 SnapshotBuilder::SnapshotBuilder(const Snapshot& base) : SnapshotBuilder() {
-  snap_->records_.reserve(base.size());
+  Reserve(base.size());
   for (uint32_t i = 0; i < base.size(); ++i) Add(base.ToEntry(i));
+}
+
+void SnapshotBuilder::Reserve(size_t entries) {
+  Snapshot& s = *snap_;
+  s.records_.reserve(entries);
+  s.entry_index_.reserve(entries);
+  interned_.reserve(entries);
 }
 
 size_t SnapshotBuilder::size() const { return snap_->records_.size(); }
@@ -567,7 +574,7 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::Build(Day today) {
   s.SetHints();
   for (Roaring& r : s.lists_) r.runOptimize();
   s.arena_.ShrinkToFit();
-  s.records_.shrink_to_fit();
+  s.records_.shrink_to_fit();  // no copy when Reserve was exact
   s.profiles_.shrink_to_fit();
   s.postings_.shrink_to_fit();
   s.conflicts_day_ = today;

@@ -55,8 +55,18 @@ inline constexpr EntryTextField kDecisionFields[] = {
     {"valid_from", &EntryFields::valid_from},
     {"valid_until", &EntryFields::valid_until},
 };
+// A snapshot's record may also carry where its entry stands (API.md "Input records").
+inline constexpr EntryTextField kStandingFields[] = {
+    {"state", &EntryFields::state},
+    {"exit_reason", &EntryFields::exit_reason},
+};
 
 Result<Entry> MakeEntry(const EntryFields& f);
+
+// MakeEntry into an existing entry, every field of it set; its strings keep their buffers (a
+// loader that reuses its entries allocates nothing a record). On an error *e is left half
+// filled: the caller overwrites or drops it.
+Status FillEntry(const EntryFields& f, Entry* e);
 
 // The entry_id that MakeEntry gives a record without one: "L-" and 16 hex digits of a hash of
 // its content, so that the same row loaded twice is the same entry.

@@ -98,16 +98,17 @@ class NdjsonSliceParser::LineLoader {
  public:
   explicit LineLoader(const LoadOptions& options) : department_(options.department) {}
 
+  // Parses one line into *out. False for a blank line and for a rejected one (reported then).
   // `line` excludes its '\n'; `readable` bytes from line.data() on may be read (simdjson reads
   // up to SIMDJSON_PADDING bytes past the end of a document).
-  void Line(std::string_view line, size_t readable, uint64_t number, const EntrySink& sink,
+  bool Line(std::string_view line, size_t readable, uint64_t number, Entry* out,
             LoadReport* report) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
       line.remove_suffix(1);
     size_t lead = 0;
     while (lead < line.size() && (line[lead] == ' ' || line[lead] == '\t' || line[lead] == '\r'))
       ++lead;
-    if (lead == line.size()) return;  // blank
+    if (lead == line.size()) return false;  // blank
     ++report->rows;
     const char* data = line.data();
     if (readable < line.size() + kPadding) {
@@ -118,30 +119,40 @@ class NdjsonSliceParser::LineLoader {
     }
     if (Status s = Parse(data, line.size(), readable); !s.ok()) {
       report->Reject(number, s.field(), s.reason());
-      return;
+      return false;
     }
     if (fields_.department.empty()) fields_.department = department_;
-    Result<Entry> entry = MakeEntry(fields_);
-    if (!entry.ok()) {
-      report->Reject(number, entry.status().field(), entry.status().reason());
-      return;
+    if (Status s = FillEntry(fields_, out); !s.ok()) {
+      report->Reject(number, s.field(), s.reason());
+      return false;
     }
-    sink(std::move(*entry));
     ++report->loaded;
+    return true;
   }
 
   // Every line of data[0, size), numbered from `number`: what NdjsonSliceParser::Parse does.
-  uint64_t Lines(const char* data, size_t size, size_t readable, uint64_t number,
-                 const EntrySink& sink, LoadReport* report) {
+  // `next()` gives the Entry to fill for the next line, `done()` takes it once filled.
+  template <typename Next, typename Done>
+  uint64_t Lines(const char* data, size_t size, size_t readable, uint64_t number, Next next,
+                 Done done, LoadReport* report) {
     const uint64_t first = number;
     size_t pos = 0;
     while (pos < size) {
       const void* nl = std::memchr(data + pos, '\n', size - pos);
       const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data) : size;
-      Line(std::string_view(data + pos, end - pos), readable - pos, number++, sink, report);
+      if (Line(std::string_view(data + pos, end - pos), readable - pos, number++, next(), report))
+        done();
       pos = end + 1;
     }
     return number - first;
+  }
+  // The same, each entry to the sink.
+  uint64_t Lines(const char* data, size_t size, size_t readable, uint64_t number,
+                 const EntrySink& sink, LoadReport* report) {
+    Entry entry;
+    return Lines(
+        data, size, readable, number, [&] { return &entry; }, [&] { sink(std::move(entry)); },
+        report);
   }
 
  private:
@@ -307,6 +318,17 @@ NdjsonSliceParser::~NdjsonSliceParser() = default;
 uint64_t NdjsonSliceParser::Parse(std::string_view slice, size_t readable, uint64_t first_row,
                                   const EntrySink& sink, LoadReport* report) {
   return loader_->Lines(slice.data(), slice.size(), readable, first_row, sink, report);
+}
+
+uint64_t NdjsonSliceParser::Parse(std::string_view slice, size_t readable, uint64_t first_row,
+                                  std::vector<Entry>* batch, LoadReport* report) {
+  size_t used = 0;
+  const uint64_t lines = loader_->Lines(
+      slice.data(), slice.size(), readable, first_row,
+      [&] { return used < batch->size() ? &(*batch)[used] : &batch->emplace_back(); },
+      [&] { ++used; }, report);
+  batch->resize(used);
+  return lines;
 }
 
 size_t NdjsonSliceEnd(std::string_view data, size_t begin, size_t bytes) {

@@ -32,6 +32,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/status.h"
 #include "loaders/load.h"
@@ -64,6 +65,11 @@ class NdjsonSliceParser {
   // when it ends without one.
   uint64_t Parse(std::string_view slice, size_t readable, uint64_t first_row, const EntrySink& sink,
                  LoadReport* report);
+  // The same into *batch, from its start: the entries already there are filled again (their
+  // strings keep their buffers), more are added as needed, and on return *batch holds exactly
+  // the slice's entries, in order.
+  uint64_t Parse(std::string_view slice, size_t readable, uint64_t first_row,
+                 std::vector<Entry>* batch, LoadReport* report);
 
  private:
   class LineLoader;  // ndjson.cc

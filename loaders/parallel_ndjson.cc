@@ -42,6 +42,7 @@ class SliceScheduler {
       : data_(data),
         options_(options),
         slice_bytes_(std::max<size_t>(parallel.slice_bytes, 1)),
+        pool_(parallel.pool),
         cursor_(std::min(start, data.size())) {
     unsigned threads = parallel.threads ? parallel.threads : std::thread::hardware_concurrency();
     const uint64_t slices = (data_.size() - cursor_) / slice_bytes_ + 1;
@@ -91,10 +92,10 @@ class SliceScheduler {
       slot.end = cursor_;
       lock.unlock();
       // The slot is this worker's alone until `parsed` is set under the lock.
+      if (pool_ != nullptr) slot.entries = pool_->Take();
       slot.entries.reserve(expected + expected / 8);
-      slot.lines = parser.Parse(
-          data_.substr(begin, slot.end - begin), data_.size() - begin, 1,
-          [&](Entry&& e) { slot.entries.push_back(std::move(e)); }, &slot.report);
+      slot.lines = parser.Parse(data_.substr(begin, slot.end - begin), data_.size() - begin, 1,
+                                &slot.entries, &slot.report);
       expected = slot.entries.size();
       lock.lock();
       slot.parsed = true;
@@ -105,6 +106,7 @@ class SliceScheduler {
   const std::string_view data_;
   const LoadOptions& options_;
   const size_t slice_bytes_;
+  EntryBatchPool* const pool_;
   unsigned threads_ = 1;
 
   std::mutex mu_;
@@ -184,6 +186,19 @@ Status LoadSequential(const std::string& path, const LoadOptions& options,
 }
 
 }  // namespace
+
+std::vector<Entry> EntryBatchPool::Take() {
+  std::lock_guard lock(mu_);
+  if (batches_.empty()) return {};
+  std::vector<Entry> batch = std::move(batches_.back());
+  batches_.pop_back();
+  return batch;
+}
+
+void EntryBatchPool::Give(std::vector<Entry> batch) {
+  std::lock_guard lock(mu_);
+  if (batches_.size() < kMaxBatches) batches_.push_back(std::move(batch));
+}
 
 Status LoadNdjsonParallel(std::string_view data, const LoadOptions& options,
                           const ParallelOptions& parallel, const EntryBatchSink& sink,

@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,23 @@
 
 namespace credlist {
 
+// Spent batches, for the loader to fill again: a sink that is done with a batch gives it back
+// here, and a worker parses its next slice into it, reusing its entries and their strings'
+// buffers (a load then allocates almost nothing per record). Holds at most kMaxBatches; any
+// thread may call it.
+class EntryBatchPool {
+ public:
+  static constexpr size_t kMaxBatches = 16;
+
+  // A spent batch, or an empty one when none is left.
+  std::vector<Entry> Take();
+  void Give(std::vector<Entry> batch);  // freed here when the pool is full
+
+ private:
+  std::mutex mu_;
+  std::vector<std::vector<Entry>> batches_;
+};
+
 struct ParallelOptions {
   // Worker threads that parse; 0: std::thread::hardware_concurrency() (1 when unknown). Never
   // more than there are slices.
@@ -46,6 +64,8 @@ struct ParallelOptions {
   // About this many bytes a slice (a slice ends at a line end, so a longer line is one slice).
   // Small values are for tests; a few MiB keeps the hand-over cost negligible.
   size_t slice_bytes = size_t{4} << 20;
+  // Where the workers take their batches from; nullptr: new ones each time.
+  EntryBatchPool* pool = nullptr;
 };
 
 // Entries in input order, a batch at a time (never an empty one); the sink owns the batch.

@@ -20,35 +20,22 @@ namespace {
 constexpr uint64_t kProgressEvery = 50000;
 constexpr size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1: PostgreSQL truncates past it
 
-// The API fields a table may have as columns, and where each goes in EntryFields. `memoranda`
-// has no string_view member: it is an array, parsed apart.
+// The API fields a table may have as columns, and where each goes in EntryFields: the text
+// fields of a record, then `memoranda` (no member: an array, parsed apart).
 struct ColumnSpec {
-  const char* name;
+  std::string_view name;
   std::string_view EntryFields::*member;
 };
-constexpr ColumnSpec kColumns[] = {
-    {"entry_id", &EntryFields::entry_id},
-    {"list", &EntryFields::list},
-    {"category", &EntryFields::category},
-    {"subject_type", &EntryFields::subject_type},
-    {"name", &EntryFields::name},
-    {"uscc", &EntryFields::uscc},
-    {"reg_no", &EntryFields::reg_no},
-    {"id_type", &EntryFields::id_type},
-    {"id_number", &EntryFields::id_number},
-    {"legal_rep", &EntryFields::legal_rep},
-    {"legal_rep_id_number", &EntryFields::legal_rep_id_number},
-    {"conduct", &EntryFields::conduct},
-    {"outcome", &EntryFields::outcome},
-    {"department", &EntryFields::department},
-    {"basis", &EntryFields::basis},
-    {"decided_on", &EntryFields::decided_on},
-    {"valid_from", &EntryFields::valid_from},
-    {"valid_until", &EntryFields::valid_until},
-    {"memoranda", nullptr},
-    {"state", &EntryFields::state},
-    {"exit_reason", &EntryFields::exit_reason},
-};
+const std::vector<ColumnSpec>& Columns() {
+  static const std::vector<ColumnSpec> columns = [] {
+    std::vector<ColumnSpec> c;
+    for (const EntryTextField& f : kDecisionFields) c.push_back({f.name, f.member});
+    for (const EntryTextField& f : kStandingFields) c.push_back({f.name, f.member});
+    c.push_back({"memoranda", nullptr});
+    return c;
+  }();
+  return columns;
+}
 
 struct ConnCloser {
   void operator()(PGconn* c) const { PQfinish(c); }
@@ -439,7 +426,7 @@ class Session {
 struct TableShape {
   std::string quoted_name;   // "schema"."name", ready for SQL
   double row_estimate = 0;   // pg_class.reltuples; <= 0 when unknown
-  std::vector<int> columns;  // indexes into kColumns, in SELECT order
+  std::vector<int> columns;  // indexes into Columns(), in SELECT order
   std::string select_list;   // the expressions, in the same order
 };
 
@@ -477,16 +464,16 @@ Result<TableShape> DescribeTable(Session& session, const std::string& table) {
       "WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped",
       {oid}, PGRES_TUPLES_OK);
   if (!cols.ok()) return cols.status();
-  std::vector<int> is_date(std::size(kColumns), -1);  // -1: absent, 0: not a date type, 1: date
+  std::vector<int> is_date(Columns().size(), -1);  // -1: absent, 0: not a date type, 1: date
   for (int row = 0; row < PQntuples(cols->get()); ++row) {
     const std::string_view name = PQgetvalue(cols->get(), row, 0);
-    for (size_t c = 0; c < std::size(kColumns); ++c)
-      if (name == kColumns[c].name) is_date[c] = PQgetvalue(cols->get(), row, 1)[0] == 't';
+    for (size_t c = 0; c < Columns().size(); ++c)
+      if (name == Columns()[c].name) is_date[c] = PQgetvalue(cols->get(), row, 1)[0] == 't';
   }
 
   auto has = [&](std::string_view name) {
-    for (size_t c = 0; c < std::size(kColumns); ++c)
-      if (name == kColumns[c].name) return is_date[c] >= 0;
+    for (size_t c = 0; c < Columns().size(); ++c)
+      if (name == Columns()[c].name) return is_date[c] >= 0;
     return false;
   };
   for (const char* required : {"list", "name"})
@@ -497,9 +484,9 @@ Result<TableShape> DescribeTable(Session& session, const std::string& table) {
                                        " has none of the identifier columns uscc, reg_no, "
                                        "id_number");
 
-  for (size_t c = 0; c < std::size(kColumns); ++c) {
+  for (size_t c = 0; c < Columns().size(); ++c) {
     if (is_date[c] < 0) continue;
-    auto column = session.QuoteIdentifier(kColumns[c].name);
+    auto column = session.QuoteIdentifier(std::string(Columns()[c].name));
     if (!column.ok()) return column.status();
     if (!shape.select_list.empty()) shape.select_list += ", ";
     shape.select_list += is_date[c] == 1 ? "pg_catalog.to_char(" + *column + ", 'YYYY-MM-DD')"
@@ -564,12 +551,12 @@ Status LoadPostgresTable(const std::string& conninfo, const std::string& table,
       return Status::Io("reading " + shape->quoted_name + ": row " + std::to_string(row) + " has " +
                         std::to_string(fields.size()) + " fields, not " + std::to_string(width));
 
-    for (const ColumnSpec& spec : kColumns)
+    for (const ColumnSpec& spec : Columns())
       if (spec.member != nullptr) f.*spec.member = std::string_view();
     f.memoranda.clear();
     std::string_view memoranda;
     for (size_t i = 0; i < width; ++i) {
-      const ColumnSpec& spec = kColumns[shape->columns[i]];
+      const ColumnSpec& spec = Columns()[shape->columns[i]];
       const std::string_view value = fields[i].null ? std::string_view() : Trim(fields[i].text);
       if (spec.member != nullptr) {
         f.*spec.member = value;

@@ -1,12 +1,21 @@
 #include "server/ledger_writer.h"
 
 #include <chrono>
+#include <cstdio>
 
 namespace credlist {
 namespace {
 
-// Hits kept for the next commit after failed ones, at most.
-constexpr size_t kMaxRetainedHits = 1 << 20;
+// What a failing store may leave waiting for the next batch, at most (audit records and
+// check-log hits: reads that were answered, so they are kept and tried again, not dropped).
+constexpr size_t kMaxRetained = 1 << 20;
+
+template <typename T>
+void DropRetained(const char* what, std::vector<T>* v) {
+  std::fprintf(stderr, "credlist: error: the ledger store keeps failing: %zu %s dropped\n",
+               v->size(), what);
+  v->clear();
+}
 
 }  // namespace
 
@@ -96,9 +105,9 @@ void LedgerWriter::PostRead(std::function<void(const Status& commit, LedgerStore
 
 void LedgerWriter::Run() {
   std::vector<Task> tasks;
-  std::vector<AuditRecord> audit;
+  std::vector<AuditRecord> audit;  // what a failed commit left is tried again with the next batch
   std::vector<std::shared_ptr<FeedbackRequest>> feedback;
-  CheckLogBatch checks;  // what a failed commit left is tried again with the next batch
+  CheckLogBatch checks;  // the same
   Day settled = kNoDay;
   auto counted = std::chrono::steady_clock::now();
   for (;;) {
@@ -110,7 +119,12 @@ void LedgerWriter::Run() {
                      [&] { return stop_ || !tasks_.empty() || !audit_.empty() || !hits_.empty(); });
       last = stop_ && tasks_.empty() && audit_.empty() && hits_.empty();
       tasks.swap(tasks_);
-      audit.swap(audit_);
+      if (audit.empty()) {
+        audit.swap(audit_);
+      } else {
+        for (AuditRecord& a : audit_) audit.push_back(std::move(a));
+        audit_.clear();
+      }
       feedback.swap(feedback_);
       if (checks.hits.empty()) {
         checks.hits.swap(hits_);
@@ -133,7 +147,6 @@ void LedgerWriter::Run() {
       RunBatch(tasks, audit, checks);
     }
     tasks.clear();
-    audit.clear();
     feedback.clear();
     checks.feedback.clear();
     if (last) return;
@@ -150,10 +163,13 @@ void LedgerWriter::RunBatch(std::vector<Task>& tasks, std::vector<AuditRecord>& 
   if (!change.empty() || !audit.empty() || !checks.empty())
     commit = store_->Commit(change, audit, &checks);
   if (commit.ok()) {
+    audit.clear();
     checks.counts.clear();
     checks.hits.clear();
-  } else if (checks.hits.size() > kMaxRetainedHits) {
-    checks.hits.clear();  // the store has been failing for long: stop holding memory
+  } else {
+    // The store has been failing for long: stop holding memory.
+    if (audit.size() > kMaxRetained) DropRetained("audit records", &audit);
+    if (checks.hits.size() > kMaxRetained) DropRetained("check-log hits", &checks.hits);
   }
   if (commit.ok()) {
     if (!change.empty()) catalog_.PublishLive(ledger_->overlay());

@@ -6,7 +6,10 @@
 // published to the Catalog, and only then each task's done, which answers its client. So a
 // write is acknowledged only once committed, and readers see it before its acknowledgement
 // leaves. A failed commit answers every task of the batch with the error and rebuilds the
-// Ledger from the store, so nothing half-applied stays in memory.
+// Ledger from the store, so nothing half-applied stays in memory; the audit records and
+// check-log hits of that batch record reads that were answered, so they are kept and tried
+// again with the next batch (up to a million of each; beyond, they are dropped with an error
+// on stderr).
 //
 // The check log rides along (engine/supervision.h): the hits that listed measures are queued
 // like audit records; the per-department counts (CheckCounters, lock-free on the check path)

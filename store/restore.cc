@@ -13,6 +13,7 @@ namespace credlist {
 
 Result<std::shared_ptr<const Snapshot>> RestoreSnapshot(Store& store, Day today) {
   SnapshotBuilder builder;
+  if (auto n = store.StoredEntries(); n.ok()) builder.Reserve(*n);
   Status s = store.ForEachEntry([&](const Entry& e) { builder.Add(e); });
   if (!s.ok()) return s;
   return builder.Build(today);

@@ -485,6 +485,12 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
 
+  Result<uint64_t> StoredEntries() override {
+    auto n = Stored("StoredEntries");
+    if (!n.ok()) return n.status();
+    return static_cast<uint64_t>(*n);
+  }
+
   Result<uint64_t> CountEntries() override {
     static constexpr std::string_view kOp = "CountEntries";
     ReadTransaction txn(db_.get());

@@ -85,6 +85,9 @@ class Store {
   // nothing per entry): copy what you keep. fn must not call the store. A corrupt chunk is an
   // IoError naming it, after fn has seen the entries before it.
   virtual Status ForEachEntry(const std::function<void(const Entry&)>& fn) = 0;
+  // How many entries ForEachEntry would yield now (superseded ones too): cheap, no entry is
+  // read. 0 when this store cannot tell.
+  virtual Result<uint64_t> StoredEntries() { return uint64_t{0}; }
   // The number of current entries (distinct entry_ids). Reads every stored entry_id: about
   // 0.2 s per million stored entries, and about 30 bytes of memory per current entry.
   virtual Result<uint64_t> CountEntries() = 0;

@@ -921,6 +921,44 @@ TEST(ParallelNdjson, SameEntriesOrderAndReportAsSequential) {
   }
 }
 
+// With a pool, workers parse into batches the sink gave back, whose entries still hold the
+// records of earlier slices (of other sizes, valid or not): what comes out is the same.
+TEST(ParallelNdjson, ReusedBatchesGiveTheSameEntries) {
+  const std::string data = MixedNdjson(3000, 11, false, true);
+  const Loaded want = LoadJson(data);
+  ASSERT_GT(want.report.rejected, 100u);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    for (size_t slice : {size_t{100}, size_t{5000}, size_t{1} << 20}) {
+      const std::string what =
+          "threads " + std::to_string(threads) + " slice " + std::to_string(slice);
+      EntryBatchPool pool;
+      ParallelOptions parallel{threads, slice};
+      parallel.pool = &pool;
+      Loaded got;
+      uint64_t given = 0;
+      got.status = LoadNdjsonParallel(
+          data, {}, parallel,
+          [&](std::vector<Entry>&& batch) {
+            for (const Entry& e : batch) got.entries.push_back(e);  // copies: the batch goes back
+            ++given;
+            pool.Give(std::move(batch));
+          },
+          &got.report);
+      ExpectSameLoad(got, want, what);
+      if (slice == 100) {
+        EXPECT_GT(given, EntryBatchPool::kMaxBatches) << what;
+      }
+    }
+  }
+  // Taken back in any order; a full pool frees what it is given.
+  EntryBatchPool pool;
+  EXPECT_TRUE(pool.Take().empty());
+  for (size_t i = 0; i < EntryBatchPool::kMaxBatches + 3; ++i) pool.Give(std::vector<Entry>(i + 1));
+  size_t taken = 0;
+  while (!pool.Take().empty()) ++taken;
+  EXPECT_EQ(taken, EntryBatchPool::kMaxBatches);
+}
+
 TEST(ParallelNdjson, FileMatchesSequentialIncludingAHugeLineAndProgress) {
   std::string data = MixedNdjson(30000, 7, true, false);
   data.insert(

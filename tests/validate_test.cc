@@ -150,6 +150,50 @@ TEST(Validate, FillsEveryField) {
   EXPECT_EQ(e->exited_on, kNoDay);
 }
 
+// A loader fills the same Entry again and again (FillEntry): what was in it before must leave
+// no trace, whatever the fields of either record.
+TEST(Validate, FillEntryOverAUsedEntryEqualsAFreshOne) {
+  Record full = BaseRecord();
+  full["id_number"] = "210802199001011235";
+  full["id_type"] = "护照";
+  full["subject_type"] = "other_org";
+  full["memoranda"] = "P01,P43,R05,J01";
+  full["state"] = "exited";
+  full["exit_reason"] = "expired";
+  std::vector<std::string> full_memoranda;
+  const EntryFields full_fields = Fields(full, &full_memoranda);
+  auto used = MakeEntry(full_fields);
+  ASSERT_TRUE(used.ok()) << used.status().ToString();
+  used->in_force_on = 20000;  // set by the life cycle, never by a record
+  used->exited_on = 20100;
+
+  int compared = 0;
+  for (const CaseRow& row : ReadCases("entries.tsv")) {
+    SCOPED_TRACE(row.Where() + " " + row[0]);
+    Record r = BaseRecord();
+    Apply(row[0], &r);
+    std::vector<std::string> memoranda;
+    const EntryFields fields = Fields(r, &memoranda);
+    auto fresh = MakeEntry(fields);
+    Entry reused = *used;
+    const Status s = FillEntry(fields, &reused);
+    ASSERT_EQ(s.ok(), fresh.ok()) << s.ToString();
+    if (!s.ok()) {
+      EXPECT_EQ(s.field(), fresh.status().field());
+      EXPECT_EQ(s.reason(), fresh.status().reason());
+      continue;
+    }
+    EXPECT_TRUE(reused == *fresh) << "FillEntry left a field of the entry it reused";
+    ++compared;
+    // And back: the full record over the one just filled.
+    ASSERT_TRUE(FillEntry(full_fields, &reused).ok());
+    reused.in_force_on = used->in_force_on;
+    reused.exited_on = used->exited_on;
+    EXPECT_TRUE(reused == *used);
+  }
+  EXPECT_GE(compared, 10);
+}
+
 TEST(Validate, NormalisesIdentifiers) {
   Record r = BaseRecord();
   r["uscc"] = " ９１２１０８０２ｍａ０ｑｄ１ｅ２ｘｋ ";

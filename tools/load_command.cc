@@ -113,14 +113,16 @@ class ConflictCounter {
 // given, with at most a few batches in flight (memory stays flat). Entries come one at a time
 // (Add: the calling thread parses, so the writer also counts conflicts and frees the batches)
 // or in whole batches from the parallel NDJSON loader (AddBatch: its calling thread mostly
-// waits, so it counts their conflicts and frees them once written, which keeps the writer
-// thread, the slowest stage, to the store's work). Used from one thread, besides its writer.
+// waits, so it counts their conflicts, which keeps the writer thread to the store's work; the
+// writer gives each batch back to `pool` once written, for the loader to fill again). Used
+// from one thread, besides its writer.
 class Pipeline {
  public:
   static constexpr size_t kBatch = 4096;
   static constexpr size_t kInFlight = 4;
 
-  explicit Pipeline(EntryWriter& writer) : writer_(writer), thread_([this] { Run(); }) {
+  Pipeline(EntryWriter& writer, EntryBatchPool& pool)
+      : writer_(writer), pool_(pool), thread_([this] { Run(); }) {
     batch_.reserve(kBatch);
   }
   ~Pipeline() { Finish(); }
@@ -145,7 +147,6 @@ class Pipeline {
       }
       cv_.notify_all();
       thread_.join();
-      spent_.clear();
     }
     return status_;
   }
@@ -155,7 +156,7 @@ class Pipeline {
  private:
   struct Batch {
     std::vector<Entry> entries;
-    bool by_caller = false;  // conflicts counted, and the batch freed, by the calling thread
+    bool by_caller = false;  // conflicts counted by the calling thread; back to the pool after
   };
 
   void Hand() {
@@ -165,15 +166,12 @@ class Pipeline {
     batch_.reserve(kBatch);
   }
   void Push(Batch&& batch) {
-    std::vector<Batch> spent;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return queue_.size() < kInFlight; });
       queue_.push_back(std::move(batch));
-      spent.swap(spent_);
     }
     cv_.notify_all();
-    // `spent` is freed here, on the calling thread.
   }
   void Run() {
     for (;;) {
@@ -191,19 +189,16 @@ class Pipeline {
         status_ = writer_.Add(e);
         if (!batch.by_caller) writer_conflicts_.Add(e);
       }
-      if (batch.by_caller) {
-        std::lock_guard lock(mu_);
-        spent_.push_back(std::move(batch));
-      }
+      if (batch.by_caller) pool_.Give(std::move(batch.entries));
     }
   }
 
   EntryWriter& writer_;
+  EntryBatchPool& pool_;
   std::vector<Entry> batch_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Batch> queue_;
-  std::vector<Batch> spent_;  // written, for the calling thread to free
   bool done_ = false;
   Status status_;
   ConflictCounter writer_conflicts_;  // of the batches from Add, on the writer thread
@@ -235,7 +230,8 @@ int RunLoad(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
   auto writer = (*store)->BeginEntries(args.Has("replace"));
   if (!writer.ok()) return Fail("%s", writer.status().ToString().c_str());
-  Pipeline pipeline(**writer);
+  EntryBatchPool pool;
+  Pipeline pipeline(**writer, pool);
   LoadReport total;
   bool failed = false;
   const EntrySink add = [&](Entry&& e) { pipeline.Add(std::move(e)); };
@@ -274,7 +270,7 @@ int RunLoad(int argc, char** argv) {
       // NDJSON is parsed on every core (in file order, as one thread would); CSV on this one.
       run(path, [&](const LoadOptions& o, LoadReport* r) {
         return csv ? LoadReportFormFile(path, o, add, r)
-                   : LoadNdjsonFileParallel(path, o, ParallelOptions{}, add_batch, r);
+                   : LoadNdjsonFileParallel(path, o, ParallelOptions{.pool = &pool}, add_batch, r);
       });
     }
   }

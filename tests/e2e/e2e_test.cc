@@ -25,22 +25,6 @@ constexpr char kPersonId[] = "210804199005050031";  // a natural person, black u
 constexpr char kRepairedId[] = "21088119650707004X";
 constexpr char kUnknownUscc[] = "914403001922038216";
 
-simdjson::dom::element Json(const std::string& text) {
-  static thread_local simdjson::dom::parser parser;
-  static thread_local std::string keep;
-  keep = text;
-  simdjson::dom::element e;
-  auto err = parser.parse(keep).get(e);
-  EXPECT_EQ(err, simdjson::SUCCESS) << text;
-  return e;
-}
-
-std::string Str(simdjson::dom::element e) {
-  std::string_view s;
-  if (e.get_string().get(s)) return "<not a string>";
-  return std::string(s);
-}
-
 // One data directory with the fixture loaded, one server, shared by the tests of this suite.
 class E2E : public ::testing::Test {
  protected:

@@ -18,38 +18,6 @@ constexpr char kBlackUscc[] = "91210802MA0Q1A2B6M";  // B-2108-0000001, 市中�
 constexpr char kCleanUscc[] = "91210882432268561A";  // no entry in the fixture
 constexpr char kProcurement[] = "市采购中心";
 
-struct Doc {
-  explicit Doc(const std::string& text) : keep(text) {
-    EXPECT_EQ(parser.parse(keep).get(root), simdjson::SUCCESS) << text;
-  }
-  std::string keep;
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-};
-
-std::string Str(simdjson::dom::element e) {
-  std::string_view s;
-  if (e.get_string().get(s)) return e.is_null() ? "null" : "<not a string>";
-  return std::string(s);
-}
-int64_t Int(simdjson::dom::element e) {
-  int64_t v = -1;
-  if (e.get_int64().get(v)) return -1;
-  return v;
-}
-
-std::string Token(const std::string& dir, const std::string& role,
-                  const std::string& department = "") {
-  std::vector<std::string> args = {"token", "add", "--data", dir, "--role", role};
-  if (!department.empty()) {
-    args.push_back("--department");
-    args.push_back(department);
-  }
-  Output out = RunCli(args);
-  EXPECT_EQ(out.status, 0) << out.err;
-  return out.out.substr(0, out.out.find('\n'));
-}
-
 // The field a problem+json names.
 std::string ErrorField(const HttpResponse& r) {
   Doc d(r.body);
@@ -91,9 +59,9 @@ class FeedbackE2E : public ::testing::Test {
   void SetUp() override {
     Output load = RunCli({"load", SourcePath("tests/e2e/entries.ndjson"), "--data", dir_.path()});
     ASSERT_EQ(load.status, 0) << load.err;
-    procurement_ = Token(dir_.path(), "checker", kProcurement);
-    tax_ = Token(dir_.path(), "checker", "市税务局");
-    admin_ = Token(dir_.path(), "admin");
+    procurement_ = AddToken(dir_.path(), "checker", kProcurement);
+    tax_ = AddToken(dir_.path(), "checker", "市税务局");
+    admin_ = AddToken(dir_.path(), "admin");
     server_ = std::make_unique<Server>(dir_.path());
   }
   HttpResponse Feedback(const std::string& body, const std::string& token) {

@@ -6,9 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -221,6 +224,58 @@ HttpResponse Server::Post(const std::string& target, const std::string& body,
   h["Content-Type"] = content_type;
   if (!token.empty()) h["Authorization"] = "Bearer " + token;
   return Send("POST", target, body, h);
+}
+
+simdjson::dom::element Json(const std::string& text) {
+  static thread_local simdjson::dom::parser parser;
+  static thread_local std::string keep;
+  keep = text;
+  simdjson::dom::element e;
+  EXPECT_EQ(parser.parse(keep).get(e), simdjson::SUCCESS) << text;
+  return e;
+}
+
+Doc::Doc(std::string body) : text(std::move(body)) {
+  EXPECT_EQ(parser.parse(text).get(root), simdjson::SUCCESS) << text;
+}
+
+std::string Str(simdjson::dom::element e) {
+  std::string_view s;
+  if (e.get_string().get(s)) return e.is_null() ? "null" : "<not a string>";
+  return std::string(s);
+}
+
+int64_t Int(simdjson::dom::element e) {
+  int64_t v = -1;
+  if (e.get_int64().get(v)) return -1;
+  return v;
+}
+
+std::string AddToken(const std::string& dir, const std::string& role,
+                     const std::string& department) {
+  std::vector<std::string> args = {"token", "add", "--data", dir, "--role", role};
+  if (!department.empty()) {
+    args.push_back("--department");
+    args.push_back(department);
+  }
+  Output out = RunCli(args);
+  EXPECT_EQ(out.status, 0) << out.err;
+  return out.out.substr(0, out.out.find('\n'));
+}
+
+std::string UrlEncode(std::string_view s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
 }
 
 }  // namespace credlist::e2e

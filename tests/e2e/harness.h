@@ -2,13 +2,17 @@
 //
 // RunCli() runs a command to its end and captures its output; Server starts `credlist serve` on a
 // free port of 127.0.0.1 and waits until it is ready; Http() sends one request on a new
-// connection. Each test owns a fresh data directory (TempDir), removed at the end.
+// connection. Each test owns a fresh data directory (TempDir), removed at the end. Json(), Doc,
+// Str() and Int() read the answers; AddToken() and UrlEncode() make requests.
 #pragma once
 
 #include <sys/types.h>
 
+#include <simdjson.h>
+
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace credlist::e2e {
@@ -64,5 +68,25 @@ class Server {
 
 // Writes `content` to `path`.
 void WriteFile(const std::string& path, const std::string& content);
+
+// `text` parsed (a failure is a test failure); valid until the next call on this thread.
+simdjson::dom::element Json(const std::string& text);
+// A document that stays valid as long as it lives: Doc d(body); d.root["field"].
+struct Doc {
+  explicit Doc(std::string body);
+  std::string text;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+};
+// A JSON string's text; "null" for null, "<not a string>" for anything else.
+std::string Str(simdjson::dom::element e);
+// A JSON integer; -1 for anything else.
+int64_t Int(simdjson::dom::element e);
+
+// `credlist token add --data DIR --role ROLE [--department D]`: the new token.
+std::string AddToken(const std::string& dir, const std::string& role,
+                     const std::string& department = "");
+// Percent-encoding for a query string: all but letters, digits and - _ . are escaped.
+std::string UrlEncode(std::string_view s);
 
 }  // namespace credlist::e2e

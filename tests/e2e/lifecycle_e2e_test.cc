@@ -18,31 +18,10 @@ constexpr char kNewUscc[] = "91210882432268561A";   // no entry in the fixture
 constexpr char kPersonId[] = "210802198001010019";  // a legal rep in the fixture, no own entry
 constexpr char kCourt[] = "市中级人民法院";
 
-simdjson::dom::element Json(const std::string& text) {
-  static thread_local simdjson::dom::parser parser;
-  static thread_local std::string keep;
-  keep = text;
-  simdjson::dom::element e;
-  EXPECT_EQ(parser.parse(keep).get(e), simdjson::SUCCESS) << text;
-  return e;
-}
-
 std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view s;
   if (e[key].get_string().get(s)) return "<absent>";
   return std::string(s);
-}
-
-std::string Token(const std::string& dir, const std::string& role,
-                  const std::string& department = "") {
-  std::vector<std::string> args = {"token", "add", "--data", dir, "--role", role};
-  if (!department.empty()) {
-    args.push_back("--department");
-    args.push_back(department);
-  }
-  Output out = RunCli(args);
-  EXPECT_EQ(out.status, 0) << out.err;
-  return out.out.substr(0, out.out.find('\n'));
 }
 
 std::string BlackEntry(const std::string& id, const std::string& uscc) {
@@ -56,10 +35,10 @@ class Lifecycle : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(
         RunCli({"load", SourcePath("tests/e2e/entries.ndjson"), "--data", dir_.path()}).status, 0);
-    court_ = Token(dir_.path(), "department", kCourt);
-    tax_ = Token(dir_.path(), "department", "市税务局");
-    admin_ = Token(dir_.path(), "admin");
-    checker_ = Token(dir_.path(), "checker", "市采购中心");
+    court_ = AddToken(dir_.path(), "department", kCourt);
+    tax_ = AddToken(dir_.path(), "department", "市税务局");
+    admin_ = AddToken(dir_.path(), "admin");
+    checker_ = AddToken(dir_.path(), "checker", "市采购中心");
     server_ = std::make_unique<Server>(dir_.path());
   }
   HttpResponse Post(const std::string& target, const std::string& body, const std::string& token) {

@@ -22,35 +22,6 @@ constexpr char kCourt[] = "市中级人民法院";
 constexpr char kPersonId[] = "210802198001010019";
 constexpr char kNewUscc[] = "91210882432268561A";
 
-simdjson::dom::element Json(const std::string& text) {
-  static thread_local simdjson::dom::parser parser;
-  static thread_local std::string keep;
-  keep = text;
-  simdjson::dom::element e;
-  EXPECT_EQ(parser.parse(keep).get(e), simdjson::SUCCESS) << text.substr(0, 500);
-  return e;
-}
-
-std::string Str(simdjson::dom::element e) {
-  std::string_view s;
-  return e.get_string().get(s) ? "<not a string>" : std::string(s);
-}
-
-std::string Encode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 // Today in Asia/Shanghai, and its quarter.
 struct Calendar {
   int year, month, day;
@@ -266,17 +237,18 @@ TEST_F(ListsE2E, FiltersIntersect) {
   const std::vector<std::string> all = AllPages("black", "", 500, "");
   std::vector<std::string> bodies;
   const std::vector<std::string> court =
-      AllPages("black", "&department=" + Encode(kCourt), 100, "", &bodies);
+      AllPages("black", "&department=" + UrlEncode(kCourt), 100, "", &bodies);
   ASSERT_GT(court.size(), 0u);
   EXPECT_LT(court.size(), all.size());
   for (const std::string& body : bodies)
     for (auto e : simdjson::dom::array(Json(body)["entries"]))
       EXPECT_EQ(Str(e["department"]), kCourt);
   bodies.clear();
-  const std::vector<std::string> both = AllPages(
-      "black",
-      "&department=" + Encode(kCourt) + "&category=" + Encode("失信被执行人") + "&memorandum=P06",
-      100, "", &bodies);
+  const std::vector<std::string> both =
+      AllPages("black",
+               "&department=" + UrlEncode(kCourt) + "&category=" + UrlEncode("失信被执行人") +
+                   "&memorandum=P06",
+               100, "", &bodies);
   EXPECT_LE(both.size(), court.size());
   EXPECT_GT(both.size(), 0u);
   for (const std::string& body : bodies)
@@ -287,7 +259,7 @@ TEST_F(ListsE2E, FiltersIntersect) {
       EXPECT_TRUE(p06);
     }
   // Unknown department: an empty page, not an error. Bad values: 400 naming the field.
-  HttpResponse r = server_->Get("/v1/lists/black?department=" + Encode("无此部门"));
+  HttpResponse r = server_->Get("/v1/lists/black?department=" + UrlEncode("无此部门"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(int64_t(Json(r.body)["total"]), 0);
   r = server_->Get("/v1/lists/black?page_size=501");

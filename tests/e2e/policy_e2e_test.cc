@@ -20,21 +20,6 @@ constexpr char kConflictUscc[] = "91210881MA0Q9J0K5L";  // red and black (P15) a
 constexpr char kPersonId[] = "210804199005050031";      // black (P06, P31) until 2026-06-01
 constexpr char kRepairedId[] = "21088119650707004X";    // black, exited (repaired)
 
-struct Doc {
-  std::string text;
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  explicit Doc(std::string body) : text(std::move(body)) {
-    EXPECT_EQ(parser.parse(text).get(root), simdjson::SUCCESS) << text;
-  }
-};
-
-std::string Str(simdjson::dom::element e) {
-  std::string_view s;
-  if (e.get_string().get(s)) return "<not a string>";
-  return std::string(s);
-}
-
 // measure_id -> the measure object's memorandum (or "null") for a check result.
 std::map<std::string, std::string> Measures(simdjson::dom::element result) {
   std::map<std::string, std::string> out;
@@ -55,17 +40,6 @@ std::string ReadSource(const std::string& relative) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string AddToken(const std::string& dir, const std::string& role) {
-  std::vector<std::string> args = {"token", "add", "--data", dir, "--role", role};
-  if (role == "department") {
-    args.push_back("--department");
-    args.push_back("市中级人民法院");
-  }
-  Output tok = RunCli(args);
-  EXPECT_EQ(tok.status, 0) << tok.err;
-  return tok.out.substr(0, tok.out.find('\n'));
 }
 
 class PolicyE2E : public ::testing::Test {
@@ -242,7 +216,7 @@ TEST(PolicyPutE2E, RolesValidationSwapAndRestart) {
   ASSERT_EQ(load.status, 0) << load.err;
   const std::string admin = AddToken(dir.path(), "admin");
   const std::string checker = AddToken(dir.path(), "checker");
-  const std::string department = AddToken(dir.path(), "department");
+  const std::string department = AddToken(dir.path(), "department", "市中级人民法院");
   auto server = std::make_unique<Server>(dir.path());
   auto put = [&](const std::string& body, const std::string& token) {
     std::map<std::string, std::string> h = {{"Content-Type", "text/tab-separated-values"}};

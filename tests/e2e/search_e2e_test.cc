@@ -13,37 +13,6 @@
 namespace credlist::e2e {
 namespace {
 
-simdjson::dom::element Json(const std::string& text) {
-  static thread_local simdjson::dom::parser parser;
-  static thread_local std::string keep;
-  keep = text;
-  simdjson::dom::element e;
-  auto err = parser.parse(keep).get(e);
-  EXPECT_EQ(err, simdjson::SUCCESS) << text;
-  return e;
-}
-
-std::string Str(simdjson::dom::element e) {
-  std::string_view s;
-  if (e.get_string().get(s)) return "<not a string>";
-  return std::string(s);
-}
-
-std::string Encode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 // The first character of a UTF-8 name, then one '*' per other character.
 std::string Masked(std::string_view name) {
   std::string out;
@@ -126,7 +95,7 @@ std::string SearchE2E::token_, SearchE2E::court_, SearchE2E::market_, SearchE2E:
     SearchE2E::person_name_;
 
 TEST_F(SearchE2E, ExactNameFirst) {
-  auto r = server_->Get("/v1/search?name=" + Encode("营口示例贸易有限公司"));
+  auto r = server_->Get("/v1/search?name=" + UrlEncode("营口示例贸易有限公司"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.headers["content-type"], "application/json");
   auto j = Json(r.body);
@@ -142,34 +111,35 @@ TEST_F(SearchE2E, ExactNameFirst) {
 
 TEST_F(SearchE2E, OneCharacterDifferentAndOtherBrackets) {
   // 示例 mistyped as 示列: similar, in the top five.
-  auto results = Results(server_->Get("/v1/search?name=" + Encode("营口示列贸易有限公司")));
+  auto results = Results(server_->Get("/v1/search?name=" + UrlEncode("营口示列贸易有限公司")));
   const int rank = RankOf(results, "B-2108-0000001");
   ASSERT_GE(rank, 0);
   EXPECT_LT(rank, 5);
   EXPECT_EQ(Str(results.at(rank)["match"]), "similar");
   EXPECT_LT(double(results.at(rank)["score"]), 1.0);
   // Full-width brackets and spaces: the same name, exact.
-  results = Results(server_->Get("/v1/search?name=" + Encode("营口 示例贸易（有限公司）")));
+  results = Results(server_->Get("/v1/search?name=" + UrlEncode("营口 示例贸易（有限公司）")));
   ASSERT_GE(results.size(), 1u);
   EXPECT_EQ(Str(results.at(0)["entry_id"]), "B-2108-0000001");
   EXPECT_EQ(Str(results.at(0)["match"]), "exact");
 }
 
 TEST_F(SearchE2E, ListFilterAndLimit) {
-  auto results =
-      Results(server_->Get("/v1/search?list=red&limit=3&name=" + Encode("营口示例贸易有限公司")));
+  auto results = Results(
+      server_->Get("/v1/search?list=red&limit=3&name=" + UrlEncode("营口示例贸易有限公司")));
   EXPECT_LE(results.size(), 3u);
   for (auto e : results) EXPECT_EQ(Str(e["list"]), "red");
   EXPECT_EQ(RankOf(results, "B-2108-0000001"), -1);
-  results = Results(server_->Get("/v1/search?name=" + Encode("有限公司") + "&limit=100", token_));
+  results =
+      Results(server_->Get("/v1/search?name=" + UrlEncode("有限公司") + "&limit=100", token_));
   EXPECT_EQ(results.size(), 100u);
-  results = Results(server_->Get("/v1/search?name=" + Encode("有限公司")));
+  results = Results(server_->Get("/v1/search?name=" + UrlEncode("有限公司")));
   EXPECT_EQ(results.size(), 10u);  // the default limit
 }
 
 TEST_F(SearchE2E, NaturalPersonsMaskedForAnyoneOnly) {
   ASSERT_FALSE(person_id_.empty()) << "no natural person in force in the generated data";
-  auto anyone = Results(server_->Get("/v1/search?limit=100&name=" + Encode(person_name_)));
+  auto anyone = Results(server_->Get("/v1/search?limit=100&name=" + UrlEncode(person_name_)));
   const int rank = RankOf(anyone, person_id_);
   ASSERT_GE(rank, 0) << person_name_;
   EXPECT_EQ(Str(anyone.at(rank)["name"]), Masked(person_name_));
@@ -182,7 +152,8 @@ TEST_F(SearchE2E, NaturalPersonsMaskedForAnyoneOnly) {
     }
   }
 
-  auto checker = Results(server_->Get("/v1/search?limit=100&name=" + Encode(person_name_), token_));
+  auto checker =
+      Results(server_->Get("/v1/search?limit=100&name=" + UrlEncode(person_name_), token_));
   const int full = RankOf(checker, person_id_);
   ASSERT_GE(full, 0);
   EXPECT_EQ(Str(checker.at(full)["name"]), person_name_);
@@ -191,14 +162,14 @@ TEST_F(SearchE2E, NaturalPersonsMaskedForAnyoneOnly) {
 
 TEST_F(SearchE2E, OnlyInForceEntriesForAnyone) {
   // 欧阳修文 exited (repaired): a token holder finds the entry, anyone does not.
-  const std::string q = "/v1/search?name=" + Encode("欧阳修文");
+  const std::string q = "/v1/search?name=" + UrlEncode("欧阳修文");
   EXPECT_EQ(RankOf(Results(server_->Get(q)), "B-2108-0000004"), -1);
   EXPECT_GE(RankOf(Results(server_->Get(q, token_)), "B-2108-0000004"), 0);
 }
 
 TEST_F(SearchE2E, EntriesOfTheLifeCycleAreSearchable) {
   const std::string name = "营口寻踪贸易有限公司";
-  const std::string q = "/v1/search?name=" + Encode(name);
+  const std::string q = "/v1/search?name=" + UrlEncode(name);
   auto exact = [](simdjson::dom::array results, const std::string& id) {
     const int rank = RankOf(results, id);
     return rank == 0 && Str(results.at(0)["match"]) == "exact";
@@ -225,7 +196,7 @@ TEST_F(SearchE2E, EntriesOfTheLifeCycleAreSearchable) {
   EXPECT_EQ(Str(results.at(0)["state"]), "in_force");
   EXPECT_EQ(Str(results.at(0)["list"]), "black");
   // One character different: similar, in the top five.
-  results = Results(server_->Get("/v1/search?name=" + Encode("营口寻宗贸易有限公司")));
+  results = Results(server_->Get("/v1/search?name=" + UrlEncode("营口寻宗贸易有限公司")));
   const int rank = RankOf(results, "B-SEARCH-1");
   ASSERT_GE(rank, 0);
   EXPECT_LT(rank, 5);
@@ -233,7 +204,7 @@ TEST_F(SearchE2E, EntriesOfTheLifeCycleAreSearchable) {
 }
 
 TEST_F(SearchE2E, ASnapshotEntryExitedIsSearchedInItsLiveVersion) {
-  const std::string q = "/v1/search?name=" + Encode("营口关注物流有限公司");
+  const std::string q = "/v1/search?name=" + UrlEncode("营口关注物流有限公司");
   ASSERT_TRUE(RankOf(Results(server_->Get(q)), "W-2108-0000001") == 0);
   HttpResponse r =
       server_->Post("/v1/entries/W-2108-0000001/exit",
@@ -254,7 +225,7 @@ TEST_F(SearchE2E, BadInputIsA400NamingTheField) {
   const std::pair<std::string, std::string> cases[] = {
       {"/v1/search", "name"},
       {"/v1/search?name=", "name"},
-      {"/v1/search?name=" + Encode("（）"), "name"},
+      {"/v1/search?name=" + UrlEncode("（）"), "name"},
       {"/v1/search?name=a&list=grey", "list"},
       {"/v1/search?name=a&limit=0", "limit"},
       {"/v1/search?name=a&limit=500", "limit"},
