@@ -65,12 +65,24 @@ std::optional<Day> ParseIsoDate(std::string_view s) {
   return DayFromCivil(y, m, d);
 }
 
+char* FormatDateTo(Day day, char* out) {
+  const CivilDate c = CivilFromDay(day);
+  auto put = [&out](int v, int digits) {
+    for (int i = digits - 1; i >= 0; --i, v /= 10) out[i] = static_cast<char>('0' + v % 10);
+    out += digits;
+  };
+  put(c.year, 4);
+  *out++ = '-';
+  put(c.month, 2);
+  *out++ = '-';
+  put(c.day, 2);
+  return out;
+}
+
 std::string FormatDate(Day day) {
   if (day == kNoDay || day == kForever) return "";
-  const CivilDate c = CivilFromDay(day);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", c.year, c.month, c.day);
-  return buf;
+  char buf[10];
+  return std::string(buf, FormatDateTo(day, buf));
 }
 
 Day AddMonths(Day day, int months) {

@@ -31,6 +31,9 @@ CivilDate CivilFromDay(Day day);
 std::optional<Day> ParseIsoDate(std::string_view text);
 // YYYY-MM-DD; "" for kNoDay and kForever.
 std::string FormatDate(Day day);
+// The same into out[0, 10) (a day of years 0-9999), for writers that format many: no
+// allocation, no printf. Returns out + 10.
+char* FormatDateTo(Day day, char* out);
 
 // The same calendar day `months` later; the last day of the month when it has fewer days
 // (2024-01-31 + 1 month = 2024-02-29). kNoDay and kForever are returned as they are.

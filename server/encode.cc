@@ -97,9 +97,7 @@ void WriteEntry(const Snapshot& snap, uint32_t index, Visibility vis, JsonWriter
       w.Null();
       return;
     }
-    const CivilDate c = CivilFromDay(d);
-    std::snprintf(date, sizeof date, "%04d-%02d-%02d", c.year, c.month, c.day);
-    w.String(date);
+    w.String(std::string_view(date, FormatDateTo(d, date)));
   };
   write_date("decided_on", dates.decided_on);
   write_date("valid_from", dates.valid_from);
@@ -141,9 +139,7 @@ void WriteCheckMembers(const Snapshot& snap, const CheckResult& r, Day as_of,
   w.Key("status").String(ListStatusName(r.status));
   w.Key("conflict").Bool(r.conflict);
   char date[16];
-  const CivilDate c = CivilFromDay(as_of);
-  std::snprintf(date, sizeof date, "%04d-%02d-%02d", c.year, c.month, c.day);
-  w.Key("as_of").String(date);
+  w.Key("as_of").String(std::string_view(date, FormatDateTo(as_of, date)));
   w.Key("check_id").String(check_id);
   w.Key("entries").BeginArray();
   for (uint32_t i : r.entries) WriteEntry(snap, i, vis, w);

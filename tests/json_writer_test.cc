@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
 
 namespace credlist {
@@ -29,6 +30,51 @@ TEST(JsonWriter, EscapesQuoteBackslashAndControlCharacters) {
   EXPECT_EQ(Str("\x7f"), "\"\x7f\"");  // DEL needs no escape
   EXPECT_EQ(Str("/"), R"("/")");
   EXPECT_EQ(Str("\"\\\x01\""), R"("\"\\\u0001\"")");  // escapes back to back
+}
+
+// RFC 8259 escaping, one byte at a time: the reference for the writer's runs.
+std::string Escaped(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += std::string("\\u00") + kHex[c >> 4] + kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+// Random strings of every length to 80 bytes, with characters to escape anywhere or nowhere,
+// back to back or at the ends, and bytes >= 0x80 (which pass through).
+TEST(JsonWriter, EscapesEveryByteAsTheOneAtATimeRule) {
+  std::mt19937 rng(7);
+  const std::string plain = "营口市abcXYZ019 ~{}";
+  for (int round = 0; round < 20000; ++round) {
+    std::string s(rng() % 81, 'a');
+    const int escapes = static_cast<int>(rng() % 4);
+    for (char& c : s) {
+      const unsigned r = rng() % 100;
+      if (escapes > 0 && r < static_cast<unsigned>(escapes))
+        c = "\"\\\n\x01\x1f\t\r"[rng() % 7];
+      else
+        c = plain[rng() % plain.size()];
+    }
+    std::string out;
+    JsonWriter(&out).String(s);
+    ASSERT_EQ(out, Escaped(s)) << "round " << round;
+  }
 }
 
 TEST(JsonWriter, Utf8PassesThrough) {

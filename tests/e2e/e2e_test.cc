@@ -32,6 +32,10 @@ class E2E : public ::testing::Test {
     dir_ = new TempDir();
     Output load = RunCli({"load", SourcePath("tests/e2e/entries.ndjson"), "--data", dir_->path()});
     ASSERT_EQ(load.status, 0) << load.err;
+    // The summary of API.md, and the subject on the red and the black list at once (kConflictUscc).
+    EXPECT_EQ(load.out,
+              "rows: 7\nloaded: 7\nrejected: 0\n"
+              "conflicts: 1 subjects are on the red and the black list at once\n");
     Output tok = RunCli({"token", "add", "--data", dir_->path(), "--role", "checker"});
     ASSERT_EQ(tok.status, 0) << tok.err;
     token_ = tok.out.substr(0, tok.out.find('\n'));
