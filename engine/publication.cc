@@ -297,8 +297,9 @@ class Writer {
 
 Result<Quarter> ParseQuarter(std::string_view text) {
   auto bad = [&] {
-    return Status::Invalid("quarter",
-                           "'" + std::string(text) + "' is not a quarter of the form YYYYQn");
+    std::string reason(1, '\'');
+    reason.append(text).append("' is not a quarter of the form YYYYQn");
+    return Status::Invalid("quarter", std::move(reason));
   };
   if (text.size() != 6 || (text[4] != 'Q' && text[4] != 'q')) return bad();
   int year = 0;
