@@ -95,18 +95,30 @@ void WriteEntryMembers(const Entry& e, bool mask, JsonWriter& w) {
     w.Key("exit_reason").String(ExitReasonName(e.exit_reason));
 }
 
+Entry ShownEntry(const LiveEntry& e, Day today) {
+  Entry shown = e.entry;
+  shown.state = EffectiveState(e, today);
+  if (shown.state == State::kExited && shown.exit_reason == ExitReason::kNone)
+    shown.exit_reason = ExitReason::kExpired;
+  if (shown.state == State::kInForce && shown.in_force_on == kNoDay && e.publicity_until != kNoDay)
+    shown.in_force_on = e.publicity_until + 1;
+  return shown;
+}
+
+void WriteShownEntryMembers(const LiveEntry& e, Day today, bool mask, JsonWriter& w) {
+  // The members written hold no in_force_on: only the state can differ.
+  if (EffectiveState(e, today) == e.entry.state)
+    WriteEntryMembers(e.entry, mask, w);
+  else
+    WriteEntryMembers(ShownEntry(e, today), mask, w);
+}
+
 void WriteLiveEntry(const LiveEntry& e, const LiveJsonStyle& style, JsonWriter& w) {
   w.BeginObject();
   if (style.stored) {
     WriteEntryMembers(e.entry, false, w);
   } else {
-    Entry shown = e.entry;
-    shown.state = EffectiveState(e, style.today);
-    if (shown.state == State::kExited && shown.exit_reason == ExitReason::kNone)
-      shown.exit_reason = ExitReason::kExpired;
-    if (shown.state == State::kInForce && shown.in_force_on == kNoDay &&
-        e.publicity_until != kNoDay)
-      shown.in_force_on = e.publicity_until + 1;
+    const Entry shown = ShownEntry(e, style.today);
     WriteEntryMembers(shown, style.mask, w);
     WriteDate(w, "in_force_on", shown.in_force_on);
   }

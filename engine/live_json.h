@@ -18,6 +18,13 @@ namespace credlist {
 // The members of an API.md record (without braces), with state and exit_reason.
 void WriteEntryMembers(const Entry& e, bool mask, JsonWriter& w);
 
+// The entry as a reader sees it on `today` (the API's form): its state then (EffectiveState;
+// an exit the calendar made is `expired`), and, once a publicity has ended, the day after it
+// as its day in force.
+Entry ShownEntry(const LiveEntry& e, Day today);
+// Its members in that form; no copy when the state stored is the one shown.
+void WriteShownEntryMembers(const LiveEntry& e, Day today, bool mask, JsonWriter& w);
+
 // How to write a live entry.
 struct LiveJsonStyle {
   bool mask = false;

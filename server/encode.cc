@@ -116,16 +116,7 @@ void WriteEntry(const Snapshot& snap, uint32_t index, Visibility vis, JsonWriter
 
 void WriteEntry(const LiveEntry& e, Visibility vis, JsonWriter& w) {
   w.BeginObject();
-  const State shown = EffectiveState(e, Today());
-  if (shown == e.entry.state) {
-    WriteEntryMembers(e.entry, vis == Visibility::kPublic, w);
-  } else {
-    Entry copy = e.entry;  // the state a reader sees today (engine/live.h)
-    copy.state = shown;
-    if (shown == State::kExited && copy.exit_reason == ExitReason::kNone)
-      copy.exit_reason = ExitReason::kExpired;
-    WriteEntryMembers(copy, vis == Visibility::kPublic, w);
-  }
+  WriteShownEntryMembers(e, Today(), vis == Visibility::kPublic, w);
   w.EndObject();
 }
 

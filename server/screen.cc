@@ -203,9 +203,9 @@ void Screener::Flush() {
     w.BeginObject().Key("row").Int(static_cast<int64_t>(r.row));
     if (r.name_len) w.Key("name").String(std::string_view(names_).substr(r.name_off, r.name_len));
     const std::string_view check_id = NextCheckId(id_buf);
-    WriteCheckMembers(snap_, result_, as_of_, check_id, vis_, w,
-                      MeasureContext{policy_.get(), scenario_});
-    if (on_hit_) on_hit_(result_, check_id);
+    const MeasureContext measures{policy_.get(), scenario_};
+    WriteCheckMembers(snap_, result_, as_of_, check_id, vis_, w, measures);
+    if (on_hit_) on_hit_(result_, check_id, snap_, measures);
     w.EndObject();
     out_->push_back('\n');
   }

@@ -46,10 +46,11 @@ class Screener {
   const ScreenSummary& summary() const { return summary_; }
   // Reads the life cycle's entries too (engine/live.h), held for the whole screen.
   void set_live(std::shared_ptr<const LiveOverlay> live) { live_ = std::move(live); }
-  // Called for each hit (the audit of natural persons' checks: server/entries_handler.cc).
-  void set_on_hit(std::function<void(const CheckResult&, std::string_view check_id)> fn) {
-    on_hit_ = std::move(fn);
-  }
+  // Called for each hit (the audit of natural persons' checks: server/entries_handler.cc),
+  // with the snapshot it was read from and the measures it listed.
+  using HitFn = std::function<void(const CheckResult&, std::string_view check_id,
+                                   const Snapshot& snap, const MeasureContext& measures)>;
+  void set_on_hit(HitFn fn) { on_hit_ = std::move(fn); }
   // Called after each batch of rows is checked: how many valid rows were checked, and how
   // many of them were hits (the check log: server/check_log.h).
   void set_on_checked(std::function<void(uint64_t checked, uint64_t hits)> fn) {
@@ -80,7 +81,7 @@ class Screener {
   const Snapshot& snap_;
   Day as_of_;
   std::shared_ptr<const LiveOverlay> live_;  // null: the snapshot alone
-  std::function<void(const CheckResult&, std::string_view)> on_hit_;
+  HitFn on_hit_;
   std::function<void(uint64_t, uint64_t)> on_checked_;
   std::shared_ptr<const Policy> policy_;  // null: no measures
   int scenario_ = -1;

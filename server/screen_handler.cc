@@ -58,18 +58,17 @@ std::unique_ptr<Screener> Router::StartScreen(const Request& req, Worker& w, Res
   if (ledger_ != nullptr) {
     std::string auth_ref;
     QueryParam(query, "auth_ref", &auth_ref);
-    const MeasureContext measures{policy.get(), policy ? *ScenarioIndex(scenario) : -1};
-    // The lambda keeps the snapshot and the policy that `measures` points into.
-    screener->set_on_hit([this, who, scenario, auth_ref, snap, policy, measures](
-                             const CheckResult& r, std::string_view check_id) {
-      RecordAudit(who, "screen", scenario, r, check_id, auth_ref);
-      LogCheck(who, "screen", scenario, measures, *snap, r, check_id);
-    });
+    screener->set_on_hit(
+        [this, who, scenario, auth_ref](const CheckResult& r, std::string_view check_id,
+                                        const Snapshot& snap, const MeasureContext& measures) {
+          RecordAudit(who, "screen", scenario, r, check_id, auth_ref);
+          LogCheck(who, "screen", scenario, measures, snap, r, check_id);
+        });
     if (!who.department.empty()) {
       // The hits were counted one by one above; here the rows that were not hits.
       screener->set_on_checked(
           [this, department = who.department](uint64_t checked, uint64_t hits) {
-            if (ledger_ != nullptr) ledger_->counters().Add(department, Today(), checked - hits, 0);
+            ledger_->counters().Add(department, Today(), checked - hits, 0);
           });
     }
   }

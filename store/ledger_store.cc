@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/live_json.h"
@@ -306,39 +307,42 @@ class SqliteLedgerStore final : public LedgerStore {
     return rc == SQLITE_DONE ? Status::Ok() : Fail(db_.get(), op);
   }
 
+  // A document row (objection, repair): its id, its entry's id and its JSON.
+  Status WriteDocument(int which, std::string_view id, std::string_view entry_id,
+                       const std::string& doc, std::string_view op) {
+    sqlite3_stmt* st = stmts_[which].get();
+    Bind(st, 1, id);
+    Bind(st, 2, entry_id);
+    Bind(st, 3, doc);
+    return Step(which, op);
+  }
+
   Status Write(const LedgerChange& change, const std::vector<AuditRecord>& audit) {
-    std::string doc;
     // An entry changed twice in the batch: its last version is the one that counts.
-    for (size_t i = 0; i < change.entries.size(); ++i) {
+    std::unordered_set<std::string_view> written;
+    for (size_t i = change.entries.size(); i-- > 0;) {
       const LiveEntry& e = *change.entries[i];
-      bool later = false;
-      for (size_t j = i + 1; j < change.entries.size() && !later; ++j)
-        later = change.entries[j]->entry.entry_id == e.entry.entry_id;
-      if (later) continue;
+      if (!written.insert(e.entry.entry_id).second) continue;
       sqlite3_stmt* st = stmts_[kEntry].get();
       Bind(st, 1, e.entry.entry_id);
       Bind(st, 2, StoredEntry(e));
       if (Status s = Step(kEntry, "write entry"); !s.ok()) return s;
     }
+    std::string doc;
     for (const Objection& o : change.objections) {
       doc.clear();
       JsonWriter w(&doc);
       WriteObjection(o, w);
-      sqlite3_stmt* st = stmts_[kObjection].get();
-      Bind(st, 1, o.objection_id);
-      Bind(st, 2, o.entry_id);
-      Bind(st, 3, doc);
-      if (Status s = Step(kObjection, "write objection"); !s.ok()) return s;
+      if (Status s = WriteDocument(kObjection, o.objection_id, o.entry_id, doc, "write objection");
+          !s.ok())
+        return s;
     }
     for (const RepairApplication& r : change.repairs) {
       doc.clear();
       JsonWriter w(&doc);
       WriteRepair(r, w);
-      sqlite3_stmt* st = stmts_[kRepair].get();
-      Bind(st, 1, r.repair_id);
-      Bind(st, 2, r.entry_id);
-      Bind(st, 3, doc);
-      if (Status s = Step(kRepair, "write repair"); !s.ok()) return s;
+      if (Status s = WriteDocument(kRepair, r.repair_id, r.entry_id, doc, "write repair"); !s.ok())
+        return s;
     }
     for (const Announcement& a : change.announcements) {
       sqlite3_stmt* st = stmts_[kAnnouncement].get();

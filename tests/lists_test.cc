@@ -19,6 +19,7 @@
 #include "loaders/report_form.h"
 #include "server/router.h"
 #include "tests/engine_test_util.h"
+#include "tests/router_test_util.h"
 
 namespace credlist {
 namespace {
@@ -836,18 +837,9 @@ TEST(PublicationCache, ConcurrentFirstRequestsMakeTheDocumentOnce) {
 
 // ---- Both routes through the Router ----
 
-class ListRoute : public ::testing::Test {
+class ListRoute : public testing::RouterTest {
  protected:
-  ListRoute()
-      : auth_([] {
-          TokenRecord t;
-          t.token_id = "t1";
-          t.hash = Sha256Hex("secret-token");
-          t.role = "checker";
-          return Result<std::vector<TokenRecord>>(std::vector<TokenRecord>{t});
-        }),
-        router_(catalog_, auth_, metrics_),
-        worker_(catalog_, metrics_) {
+  ListRoute() {
     SnapshotBuilder b;
     for (int i = 0; i < 120; ++i) {
       Entry e = TestEntry("B-" + std::to_string(1000 + i), ListKind::kBlack);
@@ -862,23 +854,6 @@ class ListRoute : public ::testing::Test {
     catalog_.Publish(b.Build(Today()));
     catalog_.PublishLive(std::make_shared<LiveOverlay>());
   }
-
-  Response Get(const std::string& target, const std::string& token = "") {
-    Request req;
-    req.method = Method::kGet;
-    req.target = target;
-    const std::string auth = token.empty() ? "" : "Bearer " + token;
-    req.authorization = auth;
-    Response res;
-    router_.Handle(req, worker_, &res);
-    return res;
-  }
-
-  Catalog catalog_;
-  Metrics metrics_;
-  Authenticator auth_;
-  Router router_;
-  Worker worker_;
 };
 
 TEST_F(ListRoute, PagesFiltersAndMasking) {

@@ -15,6 +15,7 @@
 #include "server/router.h"
 #include "tests/case_table.h"
 #include "tests/engine_test_util.h"
+#include "tests/router_test_util.h"
 #include "tools/generator.h"
 
 namespace credlist {
@@ -420,18 +421,9 @@ TEST_F(LiveSearch, SupersededSnapshotEntriesAreReturnedInTheirLiveVersion) {
 }
 
 // GET /v1/search through the Router: the snapshot published, an index built beside it.
-class SearchRoute : public ::testing::Test {
+class SearchRoute : public testing::RouterTest {
  protected:
-  SearchRoute()
-      : auth_([] {
-          TokenRecord t;
-          t.token_id = "t1";
-          t.hash = Sha256Hex("secret-token");
-          t.role = "checker";
-          return Result<std::vector<TokenRecord>>(std::vector<TokenRecord>{t});
-        }),
-        router_(catalog_, auth_, metrics_),
-        worker_(catalog_, metrics_) {
+  SearchRoute() {
     SnapshotBuilder b;
     Entry person;
     person.entry_id = "B-1";
@@ -462,17 +454,6 @@ class SearchRoute : public ::testing::Test {
     catalog_.Publish(b.Build(Today()));
   }
 
-  Response Get(const std::string& target, const std::string& token = "") {
-    Request req;
-    req.method = Method::kGet;
-    req.target = target;
-    const std::string auth = token.empty() ? "" : "Bearer " + token;
-    req.authorization = auth;
-    Response res;
-    router_.Handle(req, worker_, &res);
-    return res;
-  }
-
   simdjson::dom::element Json(const std::string& text) {
     keep_ = text;
     simdjson::dom::element e;
@@ -480,11 +461,6 @@ class SearchRoute : public ::testing::Test {
     return e;
   }
 
-  Catalog catalog_;
-  Metrics metrics_;
-  Authenticator auth_;
-  Router router_;
-  Worker worker_;
   simdjson::dom::parser parser_;
   std::string keep_;
 };

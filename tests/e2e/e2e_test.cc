@@ -36,9 +36,7 @@ class E2E : public ::testing::Test {
     EXPECT_EQ(load.out,
               "rows: 7\nloaded: 7\nrejected: 0\n"
               "conflicts: 1 subjects are on the red and the black list at once\n");
-    Output tok = RunCli({"token", "add", "--data", dir_->path(), "--role", "checker"});
-    ASSERT_EQ(tok.status, 0) << tok.err;
-    token_ = tok.out.substr(0, tok.out.find('\n'));
+    token_ = AddToken(dir_->path(), "checker");
     server_ = new Server(dir_->path());
   }
   static void TearDownTestSuite() {
