@@ -6,11 +6,20 @@ namespace credlist {
 void Router::Health(Response* res) { res->body = "{\"status\":\"ok\"}"; }
 
 void Router::Ready(Response* res) {
-  if (ready()) {
+  if (Serving(*catalog_.Current())) {
     res->body = "{\"status\":\"ready\"}";
     return;
   }
-  WriteProblem(503, "the snapshot is still loading", res);
+  WriteProblem(503,
+               ready() ? "no loaded snapshot: the data directory holds no entries"
+                       : "the snapshot is still loading",
+               res);
+}
+
+bool Router::RefuseWithoutSnapshot(bool serving, Response* res) {
+  if (serving) return false;
+  WriteProblem(503, "no snapshot is loaded yet: checks are answered once /readyz answers 200", res);
+  return true;
 }
 
 void Router::RenderMetrics(Worker& w, Response* res) {

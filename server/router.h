@@ -110,6 +110,11 @@ class Router {
 
   void set_ready(bool ready) { ready_.store(ready, std::memory_order_release); }
   bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // Whether `snap` may answer checks: the server is ready and a loaded snapshot (one holding
+  // entries) is published. Without one, a check would answer "clear" for every key, so /readyz
+  // and the check and screen routes answer 503 instead (serve also refuses to start on a data
+  // directory with no loaded entries).
+  bool Serving(const Snapshot& snap) const { return ready() && snap.size() > 0; }
 
  private:
   void GetSubject(std::string_view key, std::string_view query, const Principal& who, Worker& w,
@@ -145,6 +150,8 @@ class Router {
                    const CheckResult& r, std::string_view check_id, std::string_view auth_ref);
   void Health(Response* res);
   void Ready(Response* res);
+  // A 503 when !Serving(snap): true when it answered so.
+  static bool RefuseWithoutSnapshot(bool serving, Response* res);
   void RenderMetrics(Worker& w, Response* res);
 
   const Catalog& catalog_;

@@ -50,6 +50,7 @@ std::unique_ptr<Screener> Router::StartScreen(const Request& req, Worker& w, Res
     return nullptr;
   }
   std::shared_ptr<const Snapshot> snap = catalog_.Current();
+  if (RefuseWithoutSnapshot(Serving(*snap), res)) return nullptr;
   std::shared_ptr<const Policy> policy;
   if (policy_ != nullptr && !scenario.empty()) policy = policy_->catalog.Current();
   auto screener = std::make_unique<Screener>(snap, as_of, Visibility::kFull, format);

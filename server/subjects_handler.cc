@@ -76,6 +76,7 @@ void Router::GetSubject(std::string_view raw_key, std::string_view query, const 
   }
 
   const Snapshot& snap = w.snapshot.Get();
+  if (RefuseWithoutSnapshot(Serving(snap), res)) return;
   Check(snap, &w.snapshot.Live(), *key, as_of, &w.check);
   char id[24];
   const std::string_view check_id = NextCheckId(id);
@@ -155,6 +156,7 @@ void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Resp
       for (int k = 0; k < parsed.back()->count; ++k) w.keys.push_back(parsed.back()->keys[k]);
   }
   const Snapshot& snap = w.snapshot.Get();
+  if (RefuseWithoutSnapshot(Serving(snap), res)) return;
   w.hits.resize(w.keys.size());
   snap.FindBatch(w.keys.data(), w.keys.size(), w.hits.data());
 

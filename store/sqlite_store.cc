@@ -958,6 +958,29 @@ Status CreateDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
+// For a store that must exist: the directory and its database, or an error naming what is
+// missing. Checks only: creates nothing.
+Status CheckExisting(const std::string& dir, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status d = fs::status(dir, ec);
+  if (d.type() == fs::file_type::not_found)
+    return Status::Io("data directory " + dir +
+                      " does not exist: check --data, or load a file into it first (credlist load "
+                      "--data " +
+                      dir + " FILE)");
+  if (ec) return Status::Io("data directory " + dir + ": " + ec.message());
+  if (d.type() != fs::file_type::directory)
+    return Status::Io("data directory " + dir + " is not a directory");
+  const fs::file_status f = fs::status(path, ec);
+  if (f.type() == fs::file_type::not_found)
+    return Status::Io("data directory " + dir + " holds no credlist database (" + kSqliteFileName +
+                      "): check --data, or load a file into it first");
+  if (ec) return Status::Io(path + ": " + ec.message());
+  if (f.type() != fs::file_type::regular) return Status::Io(path + " is not a file");
+  return Status::Ok();
+}
+
 // Creates the database file, empty and readable by its owner only, unless it exists: SQLite
 // would create it with 0644, and gives its -wal and -shm files the mode of the database.
 Status CreateDatabaseFile(const std::string& path) {
@@ -1032,14 +1055,21 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
                                                const SqliteStoreOptions& options) {
   namespace fs = std::filesystem;
   if (data_dir.empty()) return Status::Io("no data directory given");
-  if (Status s = CreateDirectory(data_dir); !s.ok()) return s;
   const std::string path = (fs::path(data_dir) / kSqliteFileName).string();
-  if (Status s = CreateDatabaseFile(path); !s.ok()) return s;
+  if (options.create) {
+    if (Status s = CreateDirectory(data_dir); !s.ok()) return s;
+    if (Status s = CreateDatabaseFile(path); !s.ok()) return s;
+  } else if (Status s = CheckExisting(data_dir, path); !s.ok()) {
+    return s;
+  }
 
   sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // Without SQLITE_OPEN_CREATE when nothing may be created: a file removed since the check
+  // above is an error, not a new empty database.
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
+      nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) {
     return Status::Io("sqlite store: open " + path + ": " +
@@ -1078,6 +1108,20 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir) {
   return OpenSqliteStore(data_dir, SqliteStoreOptions{});
+}
+
+Result<std::unique_ptr<Store>> OpenLoadedSqliteStore(const std::string& data_dir,
+                                                     SqliteStoreOptions options) {
+  options.create = false;
+  auto store = OpenSqliteStore(data_dir, options);
+  if (!store.ok()) return store.status();
+  auto stored = (*store)->StoredEntries();
+  if (!stored.ok()) return stored.status();
+  if (*stored == 0)
+    return Status::Io("data directory " + data_dir +
+                      " holds no loaded entries: load a file into it first (credlist load --data " +
+                      data_dir + " FILE)");
+  return store;
 }
 
 }  // namespace credlist

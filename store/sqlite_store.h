@@ -49,12 +49,26 @@ struct SqliteStoreOptions {
   // writer more memory; compaction rewrites whole chunks.
   uint32_t chunk_entries = 4096;
   uint32_t chunk_bytes = 4 << 20;
+  // Whether a missing data directory and database are created. Only the commands that write a
+  // new store (load, token add) create one; the others open an existing one, so that a mistyped
+  // --data fails instead of answering from a new, empty store.
+  bool create = true;
 };
 
 // Opens the store of `data_dir`, creating the directory (and its parents) and the database when
 // missing. Fails with an Io status that names the path when the directory cannot be made, the
 // file is not a credlist database, or its schema is newer than kSqliteSchemaVersion.
+// With options.create false, creates nothing (no directory, no database, no WAL file): a
+// directory that does not exist or holds no credlist.db is an Io status naming the path.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
                                                const SqliteStoreOptions& options);
+
+// Opens the store of a data directory that holds loaded entries, for the commands that read
+// one (check, screen, export, stats, serve): options.create is ignored (nothing is created),
+// and a directory that does not exist, holds no credlist.db, or whose store holds no entry is
+// refused with an Io status naming the path and what to do. Without it, a mistyped --data
+// would answer "clear" for every key.
+Result<std::unique_ptr<Store>> OpenLoadedSqliteStore(const std::string& data_dir,
+                                                     SqliteStoreOptions options = {});
 
 }  // namespace credlist

@@ -47,7 +47,7 @@ int RunExport(int argc, char** argv) {
   if (!spec.ok())
     return Usage("--%s: %s", spec.status().field().c_str(), spec.status().reason().c_str());
 
-  auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
+  auto store = OpenLoadedSqliteStore(args.Get("data"));
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
   auto snap = RestoreSnapshot(**store, spec->today);
   if (!snap.ok()) return Fail("%s", snap.status().ToString().c_str());

@@ -253,6 +253,9 @@ int RunLoad(int argc, char** argv) {
     if (!s.ok()) {
       std::fprintf(stderr, "credlist: %s: %s\n", source.c_str(), s.ToString().c_str());
       failed = true;
+    } else if (report.rows == 0) {  // an empty file is a mistake, never a load of nothing
+      std::fprintf(stderr, "credlist: %s: holds no rows\n", source.c_str());
+      failed = true;
     }
     total.rows += report.rows;
     total.loaded += report.loaded;
@@ -290,6 +293,13 @@ int RunLoad(int argc, char** argv) {
   if (total.rejected > 0 && !args.Has("skip-invalid")) {
     summary(0);
     return Fail("%llu rejected rows: nothing loaded (use --skip-invalid to load the valid ones)",
+                static_cast<unsigned long long>(total.rejected));
+  }
+  if (total.loaded == 0) {
+    // Every row rejected (--skip-invalid): a script must not take this for a load. Nothing is
+    // committed, so that --replace does not empty the store.
+    summary(0);
+    return Fail("all %llu rows were rejected: nothing loaded",
                 static_cast<unsigned long long>(total.rejected));
   }
   if (written.ok()) {

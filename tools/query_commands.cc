@@ -47,7 +47,7 @@ struct Lists {
 };
 
 Result<Lists> OpenLists(const Args& args) {
-  auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
+  auto store = OpenLoadedSqliteStore(args.Get("data"));
   if (!store.ok()) return store.status();
   // The snapshot image when it is current (as serve writes it), else a rebuild from the store.
   auto restored = RestoreSnapshotOrImage(**store, args.Get("data"), Today());

@@ -93,9 +93,11 @@ int RunServe(int argc, char** argv) {
   }
 
   const std::string data = args.Get("data");
-  auto store = OpenSqliteStore(data, SqliteStoreOptions{});
+  // A data directory with no loaded entries is refused before anything is served or written:
+  // a server on a mistyped --data would otherwise answer "clear" for every key.
+  auto store = OpenLoadedSqliteStore(data);
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
-  auto token_store = OpenSqliteStore(data, SqliteStoreOptions{});
+  auto token_store = OpenSqliteStore(data, SqliteStoreOptions{.create = false});
   if (!token_store.ok()) return Fail("%s", token_store.status().ToString().c_str());
 
   // SIGINT and SIGTERM are taken by sigwait below, in this thread only.

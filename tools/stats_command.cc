@@ -61,7 +61,7 @@ int RunStats(int argc, char** argv) {
     return Usage("--format: '%s' is not json or csv", format.c_str());
 
   const std::string data = args.Get("data");
-  auto store = OpenSqliteStore(data, SqliteStoreOptions{});
+  auto store = OpenLoadedSqliteStore(data);
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
   period.entries_on = Today();
   auto restored = RestoreSnapshotOrImage(**store, data, period.entries_on);

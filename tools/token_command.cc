@@ -33,7 +33,8 @@ int RunToken(int argc, char** argv) {
   if (sub != "add" && sub != "list" && sub != "revoke")
     return Usage("token: unknown subcommand '%s' (add, list, revoke)", sub.c_str());
   if (!args.Has("data")) return Usage("token %s needs --data DIR", sub.c_str());
-  auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
+  // Only `add` makes a new data directory: list and revoke of a mistyped one fail.
+  auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{.create = sub == "add"});
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
 
   if (sub == "add") {

@@ -4,7 +4,10 @@
 
 #include <signal.h>
 #include <simdjson.h>
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <stdexcept>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -353,8 +356,11 @@ TEST(Cli, ABadRowLoadsNothingUnlessSkipInvalid) {
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.err.find("bad_row.ndjson:2: uscc:"), std::string::npos) << o.err;
   EXPECT_NE(o.out.find("rejected: 1"), std::string::npos) << o.out;
+  // Nothing loaded: the directory holds no entries, so a check refuses it (never "clear").
   Output c = RunCli({"check", "--data", dir.path(), "91210802MA0Q1A2B6M"});
-  EXPECT_NE(c.out.find("\"status\":\"clear\""), std::string::npos) << c.out;
+  EXPECT_EQ(c.status, 1) << c.out;
+  EXPECT_EQ(c.out.find("\"status\":\"black\""), std::string::npos) << c.out;
+  EXPECT_NE(c.err.find("holds no loaded entries"), std::string::npos) << c.err;
 
   Output s = RunCli(
       {"load", SourcePath("tests/e2e/bad_row.ndjson"), "--data", dir.path(), "--skip-invalid"});
@@ -394,6 +400,9 @@ TEST(Cli, CheckAndScreenFromTheCommandLine) {
 
 TEST(Cli, TokensAreStoredAsHashesAndCanBeRevoked) {
   TempDir dir;
+  // serve refuses a directory with no loaded entries: load a small file first.
+  ASSERT_EQ(RunCli({"load", SourcePath("tests/e2e/entries.ndjson"), "--data", dir.path()}).status,
+            0);
   Output add = RunCli({"token", "add", "--data", dir.path(), "--role", "admin"});
   ASSERT_EQ(add.status, 0) << add.err;
   const std::string token = add.out.substr(0, add.out.find('\n'));
@@ -431,6 +440,118 @@ TEST(Cli, RestartAfterKillAnswersTheSame) {
   };
   EXPECT_EQ(strip(before), strip(after));
   EXPECT_EQ(again.Stop(SIGTERM), 0);
+}
+
+// ---- a data directory that is not there, or holds nothing: refused, never "clear" --------
+
+// The names in `dir` (empty when it does not exist).
+std::vector<std::string> Listing(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The reading commands on `data`: each must fail, name the path and answer nothing.
+void ExpectEveryReaderRefuses(const TempDir& tmp, const std::string& data, const std::string& why) {
+  WriteFile(tmp.File("in.csv"), std::string("key\n") + kBlackUscc + "\n");
+  const std::vector<std::vector<std::string>> commands = {
+      {"check", "--data", data, kBlackUscc},
+      {"screen", "--data", data, tmp.File("in.csv")},
+      {"export", "--data", data, "--quarter", "2026Q1", "--list", "black"},
+      {"stats", "--data", data},
+      {"serve", "--data", data, "--listen", "127.0.0.1:0"},
+  };
+  for (const auto& args : commands) {
+    Output o = RunCli(args);
+    EXPECT_EQ(o.status, 1) << args[0] << ": " << o.out << o.err;
+    EXPECT_EQ(o.out.find("clear"), std::string::npos) << args[0] << ": " << o.out;
+    EXPECT_EQ(o.out.find("ready"), std::string::npos) << args[0] << ": " << o.out;
+    EXPECT_NE(o.err.find("data directory " + data + " " + why), std::string::npos)
+        << args[0] << ": " << o.err;
+  }
+}
+
+TEST(Cli, ReadersRefuseAMissingDataDirectoryAndCreateNothing) {
+  TempDir real;
+  ASSERT_EQ(RunCli({"load", SourcePath("tests/e2e/entries.ndjson"), "--data", real.path()}).status,
+            0);
+  // A mistyped --data beside the real one: the key is black there, but this is no answer.
+  const std::string typo = real.path() + "-typo";
+  ExpectEveryReaderRefuses(real, typo, "does not exist");
+  EXPECT_FALSE(std::filesystem::exists(typo));
+  const std::string nested = real.File("no/such/dir");
+  ExpectEveryReaderRefuses(real, nested, "does not exist");
+  EXPECT_FALSE(std::filesystem::exists(real.File("no")));
+  // token list and revoke do not create one either; token add does (and load).
+  EXPECT_EQ(RunCli({"token", "list", "--data", typo}).status, 1);
+  EXPECT_EQ(RunCli({"token", "revoke", "--data", typo, "t-1"}).status, 1);
+  EXPECT_FALSE(std::filesystem::exists(typo));
+  Output c = RunCli({"check", "--data", real.path(), "--as-of", "2026-01-01", kBlackUscc});
+  EXPECT_NE(c.out.find("\"status\":\"black\""), std::string::npos) << c.out;
+}
+
+TEST(Cli, ReadersRefuseADataDirectoryWithNoLoadedEntries) {
+  TempDir tmp;
+  // An empty directory: no credlist.db.
+  const std::string empty = tmp.File("empty");
+  std::filesystem::create_directory(empty);
+  ExpectEveryReaderRefuses(tmp, empty, "holds no credlist database");
+  EXPECT_TRUE(Listing(empty).empty());
+  // Tokens only: a database, but no load.
+  const std::string tokens = tmp.File("tokens");
+  AddToken(tokens, "checker");
+  const std::vector<std::string> before = Listing(tokens);
+  ExpectEveryReaderRefuses(tmp, tokens, "holds no loaded entries");
+  EXPECT_EQ(Listing(tokens), before);  // no ledger, no snapshot image, no measures
+  // The harness's server sees it exit instead of getting ready.
+  EXPECT_THROW(Server server(tokens), std::runtime_error);
+}
+
+// ---- load: a load of nothing is a failure -------------------------------------------------
+
+TEST(Cli, LoadThatRejectsEveryRowExitsNonZero) {
+  TempDir dir;
+  ASSERT_EQ(RunCli({"load", SourcePath("tests/e2e/entries.ndjson"), "--data", dir.path()}).status,
+            0);
+  // Three rows, each with a USCC whose check character is wrong.
+  std::string bad;
+  for (const char* id : {"X-1", "X-2", "X-3"})
+    bad += std::string(R"({"entry_id":")") + id +
+           R"(","list":"black","category":"失信被执行人","subject_type":"legal_person",)"
+           R"("name":"营口测试贸易有限公司","uscc":"91210802MA0Q1A2B6N",)"
+           R"("department":"市中级人民法院","decided_on":"2026-01-01"})"
+           "\n";
+  WriteFile(dir.File("bad.ndjson"), bad);
+  for (bool replace : {false, true}) {
+    std::vector<std::string> args = {"load", dir.File("bad.ndjson"), "--data", dir.path(),
+                                     "--skip-invalid"};
+    if (replace) args.push_back("--replace");
+    Output o = RunCli(args);
+    EXPECT_EQ(o.status, 1) << o.out << o.err;
+    EXPECT_EQ(o.out, "rows: 3\nloaded: 0\nrejected: 3\n");  // the summary still prints
+    EXPECT_NE(o.err.find("all 3 rows were rejected: nothing loaded"), std::string::npos) << o.err;
+  }
+  // Nothing was committed: --replace did not empty the store.
+  Output c = RunCli({"check", "--data", dir.path(), "--as-of", "2026-01-01", kBlackUscc});
+  EXPECT_NE(c.out.find("\"status\":\"black\""), std::string::npos) << c.out << c.err;
+}
+
+TEST(Cli, LoadOfAFileWithNoRowsExitsNonZero) {
+  TempDir dir;
+  WriteFile(dir.File("empty.ndjson"), "");
+  WriteFile(dir.File("header_only.csv"),
+            "黑名单类型,企业名称,法定代表人,统一社会信用代码,工商注册登记号,违法失信行为,"
+            "处罚结果,认定部门,认定依据,认定日期,处罚有效期\n");
+  for (const char* name : {"empty.ndjson", "header_only.csv"}) {
+    Output o = RunCli({"load", dir.File(name), "--data", dir.File("data"), "--skip-invalid"});
+    EXPECT_EQ(o.status, 1) << name << ": " << o.out << o.err;
+    EXPECT_EQ(o.out, "rows: 0\nloaded: 0\nrejected: 0\n") << name;
+    EXPECT_NE(o.err.find(dir.File(name) + ": holds no rows"), std::string::npos) << o.err;
+  }
+  EXPECT_EQ(RunCli({"check", "--data", dir.File("data"), kBlackUscc}).status, 1);
 }
 
 }  // namespace
