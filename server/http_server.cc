@@ -1,9 +1,13 @@
 #include "server/http_server.h"
 
+#include <unistd.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <optional>
 
 namespace credlist {
@@ -410,20 +414,35 @@ Status HttpServer::Start() {
   const int n =
       options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   port_ = static_cast<unsigned short>(port);
+  // One listening socket, bound without SO_REUSEPORT, so that binding a port that another
+  // process listens on fails (SO_REUSEADDR only allows a port in TIME_WAIT): with SO_REUSEPORT
+  // a second server would bind too and the kernel would split the connections between them.
+  // Each thread's acceptor is a dup() of it, in the thread's own io_context: a connection is
+  // accepted by whichever thread takes it first and lives on that thread.
+  const tcp::endpoint ep(address, port_);
   for (int i = 0; i < n; ++i) {
     auto t = std::make_unique<Thread>(catalog_, metrics_);
     t->acceptor.emplace(t->ioc);
-    tcp::endpoint ep(address, port_);
-    t->acceptor->open(ep.protocol(), ec);
-    if (!ec) t->acceptor->set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) {
-      using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-      t->acceptor->set_option(reuse_port(true), ec);
+    if (i == 0) {
+      t->acceptor->open(ep.protocol(), ec);
+      if (!ec) t->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+      if (!ec) t->acceptor->bind(ep, ec);
+      if (ec == net::error::address_in_use)
+        return Status::Io(options_.listen +
+                          " is in use by another process: stop it or choose another --listen");
+      if (!ec) t->acceptor->listen(net::socket_base::max_listen_connections, ec);
+      if (ec) return Status::Io("cannot listen on " + options_.listen + ": " + ec.message());
+      port_ = t->acceptor->local_endpoint().port();
+    } else {
+      const int fd = ::dup(threads_.front()->acceptor->native_handle());
+      if (fd < 0)
+        return Status::Io("cannot listen on " + options_.listen + ": dup: " + std::strerror(errno));
+      t->acceptor->assign(ep.protocol(), fd, ec);
+      if (ec) {
+        ::close(fd);
+        return Status::Io("cannot listen on " + options_.listen + ": " + ec.message());
+      }
     }
-    if (!ec) t->acceptor->bind(ep, ec);
-    if (!ec) t->acceptor->listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return Status::Io("cannot listen on " + options_.listen + ": " + ec.message());
-    if (port_ == 0) port_ = t->acceptor->local_endpoint().port();
     threads_.push_back(std::move(t));
   }
   for (auto& t : threads_) {

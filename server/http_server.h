@@ -1,12 +1,14 @@
 // HttpServer: the Boost.Beast transport (STYLE.md: handling apart from transport).
 //
-// N threads, each with its own io_context and its own acceptor on the same port
-// (SO_REUSEPORT), so that a connection lives and dies on one thread and nothing is shared
-// between threads but the Router. Sessions keep connections alive, bound the header size and
+// N threads, each with its own io_context and its own acceptor on one listening socket (a
+// dup() of it per thread, no SO_REUSEPORT: a port another process holds is refused), so that a
+// connection lives and dies on one thread and nothing is shared between threads but the
+// Router. Sessions keep connections alive, bound the header size and
 // the body size, time out idle and slow connections, and write responses from buffers they
 // reuse, so a lookup allocates nothing that can be avoided. POST /v1/screen streams: the body
 // is read in blocks and hits are written back as chunks while it is still arriving.
-// Start() binds every thread's acceptor and returns; Stop() may be called from any thread.
+// Start() binds the socket, gives every thread its acceptor and returns (an Io status saying
+// so when another process holds the port); Stop() may be called from any thread.
 #pragma once
 
 #include <memory>

@@ -554,5 +554,23 @@ TEST(Cli, LoadOfAFileWithNoRowsExitsNonZero) {
   EXPECT_EQ(RunCli({"check", "--data", dir.File("data"), kBlackUscc}).status, 1);
 }
 
+// ---- serve: a port another process holds is refused ---------------------------------------
+
+TEST(Cli, ASecondServerOnABusyPortIsRefused) {
+  TempDir dir;
+  ASSERT_EQ(RunCli({"load", SourcePath("tests/e2e/entries.ndjson"), "--data", dir.path()}).status,
+            0);
+  Server first(dir.path(), {"--threads", "2"});
+  const std::string listen = "127.0.0.1:" + std::to_string(first.port());
+  // Bounded: the harness's server throws when the process exits before it is ready.
+  ASSERT_THROW(Server second(dir.path(), {"--listen", listen}), std::runtime_error);
+  Output o = RunCli({"serve", "--data", dir.path(), "--listen", listen});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.err.find(listen + " is in use by another process"), std::string::npos) << o.err;
+  // The first server still answers every request (none goes to another process), each on a
+  // new connection, over both of its threads.
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(first.Get("/readyz").status, 200) << i;
+}
+
 }  // namespace
 }  // namespace credlist::e2e
