@@ -233,7 +233,10 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     stream_body_->body_limit(boost::none);
     inbuf_.resize(kScreenBlock);
     queued_.clear();
+    screen_bytes_ = 0;
     headers_sent_ = input_done_ = final_sent_ = writing_ = reading_ = false;
+    // Content-Length: 0: the parser is done already and a read would wait for nothing.
+    if (stream_body_->is_done()) return OnScreenBlock(0);
     ScreenRead();
   }
 
@@ -251,11 +254,21 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     reading_ = false;
     if (ec == http::error::need_buffer) ec = {};
     if (ec) return Fail(ec);
-    const size_t got = inbuf_.size() - stream_body_->get().body().size;
+    OnScreenBlock(inbuf_.size() - stream_body_->get().body().size);
+  }
+
+  // Screens the `got` bytes just read into inbuf_; finishes when the body is complete.
+  void OnScreenBlock(size_t got) {
+    screen_bytes_ += got;
     const uint64_t rows_before = screener_->summary().rows;
     Status s = screener_->Feed(std::string_view(inbuf_.data(), got), &queued_);
     if (s.ok() && stream_body_->is_done()) {
-      s = screener_->Finish(&queued_);
+      // An empty body, however it was framed (Content-Length: 0 or one empty chunk), is a
+      // mistake: there is nothing to screen.
+      s = screen_bytes_ == 0 ? Status::Invalid("body",
+                                               "is empty: send the rows to screen (a CSV with its "
+                                               "header row, or NDJSON)")
+                             : screener_->Finish(&queued_);
       input_done_ = true;
     }
     worker_.metrics.screen_rows.fetch_add(screener_->summary().rows - rows_before,
@@ -361,6 +374,7 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
   std::optional<http::request_parser<http::buffer_body>> stream_body_;
   std::unique_ptr<Screener> screener_;
   std::vector<char> inbuf_;
+  uint64_t screen_bytes_ = 0;  // body bytes of the current screen
   std::string queued_, pending_, tail_;
   bool headers_sent_ = false, input_done_ = false, final_sent_ = false;
   bool writing_ = false, reading_ = false;

@@ -272,6 +272,18 @@ TEST_F(E2E, ScreenCsvWithoutAKeyColumnIs400) {
   EXPECT_EQ(r.headers["content-type"], "application/problem+json");
 }
 
+// Content-Length: 0 used to close the connection with nothing sent.
+TEST_F(E2E, ScreenWithAnEmptyBodyIs400) {
+  for (const char* type : {"text/csv", "application/x-ndjson"}) {
+    auto r = server_->Post("/v1/screen", "", type, token_);
+    EXPECT_EQ(r.status, 400) << type << " " << r.body;
+    EXPECT_EQ(r.headers["content-type"], "application/problem+json") << type;
+    EXPECT_EQ(Str(Json(r.body)["detail"]),
+              "body: is empty: send the rows to screen (a CSV with its header row, or NDJSON)");
+  }
+  EXPECT_EQ(server_->Get("/healthz").status, 200);
+}
+
 TEST_F(E2E, ScreenNdjson) {
   const std::string body = std::string("{\"key\":\"") + kWatchUscc +
                            "\",\"name\":\"x\"}\n{\"key\":\"" + kUnknownUscc + "\"}\n{oops\n";
