@@ -10,6 +10,7 @@
 #include "engine/live_json.h"
 #include "engine/masking.h"
 #include "engine/validate.h"
+#include "server/json_body.h"
 #include "server/ledger_writer.h"
 #include "server/router.h"
 
@@ -55,11 +56,8 @@ Status ParseBody(const Request& req, dom::parser& parser, dom::object* out) {
   const std::string_view base = req.content_type.substr(0, req.content_type.find(';'));
   if (!base.empty() && base != "application/json" && !base.ends_with("+json"))
     return Status::Make(StatusCode::kInvalidArgument, "body", "must be application/json");
-  std::string_view body = req.body;
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) body = "{}";
   dom::element doc;
-  if (auto err = parser.parse(body.data(), body.size()).get(doc))
-    return Status::Invalid("body", std::string("malformed JSON: ") + simdjson::error_message(err));
+  if (Status s = ParseJsonBody(req.body, /*empty_is_object=*/true, parser, &doc); !s.ok()) return s;
   if (doc.get_object().get(*out)) return Status::Invalid("body", "must be a JSON object");
   return Status::Ok();
 }

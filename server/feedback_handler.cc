@@ -13,6 +13,7 @@
 #include "engine/json_writer.h"
 #include "engine/live_json.h"
 #include "engine/supervision.h"
+#include "server/json_body.h"
 #include "server/ledger_writer.h"
 #include "server/router.h"
 
@@ -54,11 +55,8 @@ Status StringMember(dom::object o, std::string_view key, size_t max, std::string
 // The body of POST /v1/feedback, or the first field that is wrong.
 Result<Feedback> ParseFeedback(const Request& req) {
   thread_local dom::parser parser;
-  std::string_view body = req.body;
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) body = "{}";
   dom::element doc;
-  if (auto err = parser.parse(body.data(), body.size()).get(doc))
-    return Status::Invalid("body", std::string("malformed JSON: ") + simdjson::error_message(err));
+  if (Status s = ParseJsonBody(req.body, /*empty_is_object=*/true, parser, &doc); !s.ok()) return s;
   dom::object o;
   if (doc.get_object().get(o)) return Status::Invalid("body", "must be a JSON object");
   Feedback f;

@@ -1,6 +1,7 @@
 // GET /v1/subjects/{key} and POST /v1/check: one check and a batch of checks.
 #include "engine/json_writer.h"
 #include "engine/policy.h"
+#include "server/json_body.h"
 #include "server/policy_handler.h"
 #include "server/router.h"
 
@@ -96,6 +97,14 @@ void Router::GetSubject(std::string_view raw_key, std::string_view query, const 
 void Router::PostCheck(const Request& req, const Principal& who, Worker& w, Response* res) {
   if (!IsJson(req.content_type))
     return WriteProblem(415, "POST /v1/check takes application/json", res);
+  // On-Demand parses lazily and would take a syntax error for a wrong type (or not see garbage
+  // after the object): the whole body is validated first, so a malformed one says where.
+  {
+    thread_local simdjson::dom::parser validator;
+    simdjson::dom::element root;
+    if (Status s = ParseJsonBody(req.body, /*empty_is_object=*/false, validator, &root); !s.ok())
+      return WriteProblem(s, res);
+  }
   w.padded.assign(req.body);
   w.padded.resize(req.body.size() + simdjson::SIMDJSON_PADDING);
   simdjson::ondemand::document doc;

@@ -202,6 +202,35 @@ TEST_F(E2E, MalformedJsonIs400) {
   EXPECT_EQ(server_->Post("/v1/check", "keys=1", "text/plain").status, 415);
 }
 
+// POST /v1/check: a malformed body says so and where, not "keys[1]: must be a string" nor
+// "the body must be a JSON object" (the offsets are worked by hand).
+TEST_F(E2E, MalformedCheckBodySaysMalformedJsonAndTheByteOffset) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"keys":["91210802MA0Q1A2B6M",})", "30"},  // a trailing comma
+      {R"({"keys":["a",})", "13"},
+      {R"({"keys":["a"])", "13"},            // truncated
+      {R"({"keys":["a"]} trailing)", "15"},  // garbage after the object
+      {"", "0"},                             // an empty body
+      {"   ", "3"},                          // only whitespace
+  };
+  for (const auto& [body, offset] : cases) {
+    auto r = server_->Post("/v1/check", body, "application/json", token_);
+    EXPECT_EQ(r.status, 400) << body << " " << r.body;
+    EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+    Doc d(r.body);
+    const std::string detail = Str(d.root["detail"]);
+    EXPECT_EQ(detail.rfind("body: malformed JSON at byte " + offset + ": ", 0), 0u)
+        << body << " -> " << detail;
+  }
+  // Well-formed JSON of the wrong shape keeps its own, precise errors.
+  auto r = server_->Post("/v1/check", "[\"a\"]", "application/json", token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Str(Json(r.body)["detail"]), "the body must be a JSON object");
+  r = server_->Post("/v1/check", R"({"keys":["a",1]})", "application/json", token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Str(Json(r.body)["detail"]), "keys[1]: must be a string");
+}
+
 TEST_F(E2E, OversizeBodyIs413) {
   std::string body = "{\"keys\":[\"" + std::string(17 << 20, 'x') + "\"]}";
   auto r = server_->Post("/v1/check", body, "application/json");

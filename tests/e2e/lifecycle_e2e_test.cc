@@ -50,6 +50,50 @@ class Lifecycle : public ::testing::Test {
   std::unique_ptr<Server> server_;
 };
 
+// Every JSON route says that a malformed body is malformed JSON, and where (the byte offset),
+// instead of naming a field or calling it "not an object" (issue: misleading JSON errors).
+TEST_F(Lifecycle, MalformedJsonBodiesSayMalformedJsonAndTheByteOffset) {
+  ASSERT_EQ(Post("/v1/entries", BlackEntry("B-J", kNewUscc), court_).status, 201);
+  struct Case {
+    std::string body;
+    std::string offset;  // worked by hand
+  };
+  const std::vector<Case> cases = {
+      {R"({"reason":"a",})", "14"},         // a trailing comma: the '}' after it
+      {R"({"reason":"a")", "13"},           // truncated: the end of the body
+      {R"({"reason":"a"} x)", "15"},        // garbage after the object
+      {R"({"reason":"a"}{})", "14"},        // a second document
+      {"{\"reason\":\"\xC3\x28\"}", "11"},  // invalid UTF-8 in a string
+  };
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"/v1/entries", court_},
+      {"/v1/entries/B-J/publicize", court_},
+      {"/v1/entries/B-J/objections", ""},
+      {"/v1/entries/B-J/repairs", ""},
+      {"/v1/objections/NOPE/decision", court_},
+      {"/v1/feedback", checker_},
+  };
+  for (const auto& [route, token] : routes) {
+    for (const Case& c : cases) {
+      HttpResponse r = Post(route, c.body, token);
+      EXPECT_EQ(r.status, 400) << route << " " << c.body << " " << r.body;
+      Doc d(r.body);
+      const std::string detail = Str(d.root, "detail");
+      EXPECT_EQ(detail.rfind("body: malformed JSON at byte " + c.offset + ": ", 0), 0u)
+          << route << " " << c.body << " " << detail;
+      EXPECT_EQ(Str(d.root["errors"].at(0), "field"), "body") << route;
+    }
+    // JSON, but not an object: that is what it says, not "malformed".
+    HttpResponse r = Post(route, "[1]", token);
+    EXPECT_EQ(r.status, 400) << route;
+    EXPECT_EQ(r.body.find("malformed"), std::string::npos) << route << " " << r.body;
+    EXPECT_NE(r.body.find("must be a JSON object"), std::string::npos) << route << " " << r.body;
+  }
+  // Nothing was changed by any of them.
+  HttpResponse e = server_->Get("/v1/entries/B-J", court_);
+  EXPECT_EQ(Str(Json(e.body), "state"), "submitted") << e.body;
+}
+
 TEST_F(Lifecycle, BlackListingEndsTheRedEntryFromTheDayItComesIntoForce) {
   HttpResponse r = Post("/v1/entries", BlackEntry("B-E2E-1", kRedUscc), court_);
   ASSERT_EQ(r.status, 201) << r.body;
