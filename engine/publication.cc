@@ -70,8 +70,6 @@ struct RowSource {
   Day decided_on = kNoDay, valid_from = kNoDay, valid_until = kForever;
 };
 
-using Row = std::array<std::string, kPublicationColumns>;
-
 void SetKey(const Key& key, bool mask, std::string* cell) {
   if (key.empty()) return;
   char buf[24];
@@ -92,7 +90,7 @@ std::string Validity(Day from, Day until) {
   return s;
 }
 
-void MakeRow(const RowSource& e, Row* row) {
+void MakeRow(const RowSource& e, PublicationRow* row) {
   for (std::string& cell : *row) cell.clear();
   const bool person = e.subject_type == SubjectType::kNaturalPerson;
   (*row)[0] = e.category;
@@ -192,7 +190,7 @@ class Writer {
   void EndEntries() {
     if (!csv()) json_.EndArray();
   }
-  void AddEntry(const Row& row) {
+  void AddEntry(const PublicationRow& row) {
     if (csv()) {
       CsvRow(row, nullptr);
     } else {
@@ -212,7 +210,7 @@ class Writer {
   void EndAnnouncements() {
     if (!csv()) json_.EndArray();
   }
-  void Announce(const Announcement& a, const Row& row) {
+  void Announce(const Announcement& a, const PublicationRow& row) {
     const Entry& x = a.entry->entry;
     if (csv()) {
       const std::string extra[kAnnouncementColumns] = {FormatDate(a.exited_on),
@@ -271,7 +269,7 @@ class Writer {
       }
     out_->append("\r\n");
   }
-  void CsvRow(const Row& row, const std::string* extra) {
+  void CsvRow(const PublicationRow& row, const std::string* extra) {
     for (size_t c = 0; c < row.size(); ++c) {
       if (c > 0) out_->push_back(',');
       AppendCsvCell(row[c], out_);
@@ -283,7 +281,7 @@ class Writer {
       }
     out_->append("\r\n");
   }
-  void Members(const Row& row) {
+  void Members(const PublicationRow& row) {
     for (size_t c = 0; c < row.size(); ++c) json_.Key(columns_[c].field).StringOrNull(row[c]);
   }
 
@@ -413,6 +411,67 @@ void AppendCsvCell(std::string_view cell, std::string* out) {
   out->push_back('"');
 }
 
+void ForEachPublishedEntry(const Snapshot& snap, const LiveOverlay& live,
+                           const PublicationSpec& spec,
+                           const std::function<void(const PublicationRow&)>& fn) {
+  // Loaded entries that the life cycle has not taken over, and live entries; by the day they
+  // came into force, then entry_id (the same order whichever way the snapshot was built).
+  // Each came into force in the quarter (it counted on that day) and counts today: one that
+  // has expired or exited since is no longer published (its exit has its announcement).
+  struct Item {
+    Day day;
+    std::string_view entry_id;
+    uint32_t index;
+    const LiveEntry* live;  // null for a loaded entry
+  };
+  std::vector<Item> items;
+  const Roaring& list = snap.list_bitmap(spec.list);
+  constexpr uint32_t kBatch = 4096;
+  uint32_t batch[kBatch];
+  roaring_uint32_iterator_t it;
+  roaring_init_iterator(&list.roaring, &it);
+  for (;;) {
+    const uint32_t got = roaring_read_uint32_iterator(&it, batch, kBatch);
+    if (got == 0) break;
+    for (uint32_t j = 0; j < got; ++j) {
+      const uint32_t i = batch[j];
+      const Day day = CameIntoForce(snap.dates(i));
+      if (!InQuarter(day, spec.quarter) || !snap.Counts(i, day) || !snap.Counts(i, spec.today) ||
+          live.Superseded(i))
+        continue;
+      items.push_back({day, snap.str(snap.record(i).entry_id()), i, nullptr});
+    }
+  }
+  live.ForEachEntry([&](const LivePtr& e) {
+    if (e->entry.list != spec.list) return;
+    const Day day = CameIntoForce(*e);
+    if (InQuarter(day, spec.quarter) && LiveCounts(*e, day) && LiveCounts(*e, spec.today))
+      items.push_back({day, e->entry.entry_id, 0, e.get()});
+  });
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return a.day != b.day ? a.day < b.day : a.entry_id < b.entry_id;
+  });
+  PublicationRow row;
+  for (const Item& item : items) {
+    MakeRow(item.live != nullptr ? SourceOf(item.live->entry) : SourceOf(snap, item.index), &row);
+    fn(row);
+  }
+}
+
+void ForEachPublishedAnnouncement(
+    const LiveOverlay& live, const PublicationSpec& spec,
+    const std::function<void(const Announcement&, const PublicationRow&)>& fn) {
+  PublicationRow row;
+  for (size_t i = 0; i < live.announcements(); ++i) {
+    const Announcement& a = live.announcement(i);
+    if (a.entry == nullptr || a.entry->entry.list != spec.list ||
+        !InQuarter(a.exited_on, spec.quarter))
+      continue;
+    MakeRow(SourceOf(a.entry->entry), &row);
+    fn(a, row);
+  }
+}
+
 void WritePublication(const Snapshot& snap, const LiveOverlay& live, const PublicationSpec& spec,
                       std::string* out) {
   const bool json = spec.format == PublicationFormat::kJson;
@@ -421,61 +480,16 @@ void WritePublication(const Snapshot& snap, const LiveOverlay& live, const Publi
   const bool announcements = spec.part == PublicationPart::kAnnouncements ||
                              (spec.part == PublicationPart::kDefault && json);
   Writer w(spec, out);
-  Row row;
   w.BeginDocument();
   if (entries) {
     w.BeginEntries();
-    // Loaded entries that the life cycle has not taken over, and live entries; by the day
-    // they came into force, then entry_id (the same order whichever way the snapshot was built).
-    struct Item {
-      Day day;
-      std::string_view entry_id;
-      uint32_t index;
-      const LiveEntry* live;  // null for a loaded entry
-    };
-    std::vector<Item> items;
-    const Roaring& list = snap.list_bitmap(spec.list);
-    constexpr uint32_t kBatch = 4096;
-    uint32_t batch[kBatch];
-    roaring_uint32_iterator_t it;
-    roaring_init_iterator(&list.roaring, &it);
-    for (;;) {
-      const uint32_t got = roaring_read_uint32_iterator(&it, batch, kBatch);
-      if (got == 0) break;
-      for (uint32_t j = 0; j < got; ++j) {
-        const uint32_t i = batch[j];
-        const Day day = CameIntoForce(snap.dates(i));
-        // Published that quarter: it came into force in it (it counted on that day), whatever
-        // happened to it since; exits have their announcements.
-        if (!InQuarter(day, spec.quarter) || !snap.Counts(i, day) || live.Superseded(i)) continue;
-        items.push_back({day, snap.str(snap.record(i).entry_id()), i, nullptr});
-      }
-    }
-    live.ForEachEntry([&](const LivePtr& e) {
-      if (e->entry.list != spec.list) return;
-      const Day day = CameIntoForce(*e);
-      if (InQuarter(day, spec.quarter) && LiveCounts(*e, day))
-        items.push_back({day, e->entry.entry_id, 0, e.get()});
-    });
-    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-      return a.day != b.day ? a.day < b.day : a.entry_id < b.entry_id;
-    });
-    for (const Item& item : items) {
-      MakeRow(item.live != nullptr ? SourceOf(item.live->entry) : SourceOf(snap, item.index), &row);
-      w.AddEntry(row);
-    }
+    ForEachPublishedEntry(snap, live, spec, [&](const PublicationRow& row) { w.AddEntry(row); });
     w.EndEntries();
   }
   if (announcements) {
     w.BeginAnnouncements();
-    for (size_t i = 0; i < live.announcements(); ++i) {
-      const Announcement& a = live.announcement(i);
-      if (a.entry == nullptr || a.entry->entry.list != spec.list ||
-          !InQuarter(a.exited_on, spec.quarter))
-        continue;
-      MakeRow(SourceOf(a.entry->entry), &row);
-      w.Announce(a, row);
-    }
+    ForEachPublishedAnnouncement(
+        live, spec, [&](const Announcement& a, const PublicationRow& row) { w.Announce(a, row); });
     w.EndAnnouncements();
   }
   w.EndDocument();

@@ -3,8 +3,12 @@
 //
 // What it holds. For a quarter and a list (red or black: the seed publishes those two, in
 // 报送表 (1) and (2) of 附件 1), the entries that came into force during the quarter (they
-// counted on that day), whatever became of them since: the quarter's record; and the exit
-// announcements (退出公告, seed 五) of the quarter's exits of that list. An entry comes into force
+// counted on that day) and still count on the day the document is made (spec.today): seed
+// 三(二) publishes an entry as long as it is valid, so an entry that has since expired, exited
+// (repaired, cancelled, ...) is not a row, whichever form is asked; and the exit announcements
+// (退出公告, seed 五) of the quarter's exits of that list, the only place an exited entry is
+// shown. Validity is half-open: an entry with valid_until D is a row up to D - 1 and not on D
+// (API.md "An entry counts on as_of"). An entry comes into force
 // on max(in_force_on, valid_from) for a loaded entry (valid_from when in_force_on is absent), and
 // for a live entry on its in_force_on, or the day after its publicity when it was confirmed by
 // itself (engine/live.h). Order: by the day they came into force, then entry_id (so the
@@ -25,7 +29,9 @@
 // Pure functions of their arguments; thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -84,6 +90,22 @@ inline constexpr size_t kAnnouncementColumns = 4;
 std::span<const PublicationColumn, kAnnouncementColumns> AnnouncementColumns();
 // The reason of an exit as the seed words it (退出原因), e.g. 有效期届满.
 std::string_view ExitReasonText(ExitReason reason);
+
+// One row: the cells of PublicationColumns(spec.list), natural persons masked.
+using PublicationRow = std::array<std::string, kPublicationColumns>;
+
+// The rows of the entries part, in the document's order: the entries of spec.list that came
+// into force in spec.quarter and count on spec.today. Every form of the publication (CSV, JSON,
+// an Excel workbook) writes these rows and no others. `fn` is called once per row with a row
+// it may read until it returns.
+void ForEachPublishedEntry(const Snapshot& snap, const LiveOverlay& live,
+                           const PublicationSpec& spec,
+                           const std::function<void(const PublicationRow&)>& fn);
+// The announcements part: each exit announcement of spec.list whose exit day lies in
+// spec.quarter, in publication order, with the row of its entry as it exited.
+void ForEachPublishedAnnouncement(
+    const LiveOverlay& live, const PublicationSpec& spec,
+    const std::function<void(const Announcement&, const PublicationRow&)>& fn);
 
 // The whole document, appended to *out.
 void WritePublication(const Snapshot& snap, const LiveOverlay& live, const PublicationSpec& spec,

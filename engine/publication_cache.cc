@@ -16,7 +16,7 @@ PublicationCache::Key PublicationCache::KeyOf(const Snapshot& snap, const LiveOv
   key.list = spec.list;
   key.format = spec.format;
   key.part = spec.part;
-  if (spec.format == PublicationFormat::kJson) key.as_of = spec.today;
+  key.today = spec.today;
   return key;
 }
 

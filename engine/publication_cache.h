@@ -3,11 +3,11 @@
 // bench/README.md "List pages"), and every request of the same data gets the same bytes.
 //
 // The key is what a document depends on: the snapshot (Snapshot::version), the live overlay
-// (LiveOverlay::version: every published write makes a new one), and the spec's quarter, list,
-// format and part, and for JSON the day it is made (its `as_of`; a CSV does not show it).
-// Whether an entry belongs to a quarter's record is decided on the day it came into force, and
-// a live entry's own days and state are in the overlay, so no other day enters. A document is
-// never stale: any change of what it is made from is a new key.
+// (LiveOverlay::version: every published write makes a new one), the spec's quarter, list,
+// format and part, and the day it is made (spec.today), for every format: a row is published
+// only while its entry counts on that day, so an entry whose validity ends tomorrow is in
+// today's document and not in tomorrow's, with no write in between (and JSON shows the day as
+// `as_of`). A document is never stale: any change of what it is made from is a new key.
 //
 // A few documents are kept (kDefaultCapacity, the least recently used dropped first; ~50 MB
 // each for the black list's CSV at 10M entries). Making a document drops at once those whose
@@ -54,7 +54,7 @@ class PublicationCache {
     ListKind list = ListKind::kRed;
     PublicationFormat format = PublicationFormat::kCsv;
     PublicationPart part = PublicationPart::kDefault;
-    Day as_of = kNoDay;  // JSON only
+    Day today = kNoDay;
 
     friend bool operator==(const Key&, const Key&) = default;
   };

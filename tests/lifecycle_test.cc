@@ -6,15 +6,18 @@
 
 #include "engine/calendar.h"
 #include "engine/check.h"
+#include "tests/case_table.h"
 #include "tests/engine_test_util.h"
 
 namespace credlist {
 namespace {
 
+using testing::CaseRow;
 using testing::D;
 using testing::IdKey;
 using testing::NthIdNumber;
 using testing::NthUscc;
+using testing::ReadCases;
 using testing::TestEntry;
 using testing::UsccKey;
 
@@ -371,6 +374,95 @@ TEST_F(LifecycleTest, ReadersSeeOnlyPublishedVersions) {
   ledger_->TakeChange();
   EXPECT_EQ(ledger_->overlay()->FindEntry("B1")->entry.state, State::kExited);
   EXPECT_EQ(before->FindEntry("B1")->entry.state, State::kInForce);
+}
+
+// ---- LiveCounts and EffectiveState against the hand-worked table ----
+
+Day DayCell(const std::string& cell) { return cell == "-" ? kNoDay : D(cell); }
+
+// The entry a row of tests/cases/live_counts.tsv describes.
+LiveEntry LiveEntryOf(const CaseRow& row) {
+  LiveEntry e;
+  e.entry = TestEntry("B-TABLE", ListKind::kBlack);
+  const std::optional<State> state = ParseState(row[0]);
+  EXPECT_TRUE(state.has_value()) << row.Where();
+  e.entry.state = state.value_or(State::kSubmitted);
+  e.publicity_until = DayCell(row[1]);
+  if (e.publicity_until != kNoDay) e.publicity_from = e.publicity_until - 8;
+  e.open_objections = static_cast<uint32_t>(std::stoul(row[2]));
+  const std::optional<State> review_from = ParseState(row[3]);
+  EXPECT_TRUE(review_from.has_value()) << row.Where();
+  e.review_from = review_from.value_or(State::kSubmitted);
+  e.entry.in_force_on = DayCell(row[4]);
+  e.entry.exited_on = DayCell(row[5]);
+  e.entry.valid_from = DayCell(row[6]);
+  e.entry.valid_until = row[7] == "-" ? kForever : D(row[7]);
+  return e;
+}
+
+TEST(LiveTable, LiveCountsAroundTheLastDayOfValidity) {
+  int rows = 0;
+  for (const CaseRow& row : ReadCases("live_counts.tsv")) {
+    ASSERT_GE(row.cells.size(), 11u) << row.Where();
+    const LiveEntry e = LiveEntryOf(row);
+    EXPECT_EQ(LiveCounts(e, D(row[8])), row[9] == "yes") << row.Where();
+    ++rows;
+  }
+  EXPECT_GE(rows, 25);
+}
+
+TEST(LiveTable, EffectiveStateAroundTheLastDayOfValidity) {
+  for (const CaseRow& row : ReadCases("live_counts.tsv")) {
+    ASSERT_GE(row.cells.size(), 11u) << row.Where();
+    const LiveEntry e = LiveEntryOf(row);
+    EXPECT_EQ(StateName(EffectiveState(e, D(row[8]))), row[10]) << row.Where();
+  }
+}
+
+// The writer records an expiry on valid_until itself (the first day the entry no longer
+// counts), not the day before and not a day late, whenever it settles.
+TEST_F(LifecycleTest, ExpiryIsRecordedOnTheDayValidityEnds) {
+  Submission b = Black("B1", 15);
+  b.entry.valid_until = D("2026-11-15");  // last day in force: 2026-11-14
+  Submit(b);
+  ASSERT_TRUE(
+      ledger_->Publicize("B1", D("2026-10-01"), D("2026-10-12"), kCourt, At("2026-11-02")).ok());
+  ledger_->TakeChange();
+
+  ledger_->Settle(At("2026-11-14"));  // the day before
+  LedgerChange change = ledger_->TakeChange();
+  EXPECT_EQ(StateOf("B1"), State::kInForce);
+  EXPECT_TRUE(change.announcements.empty());
+  EXPECT_EQ(StatusOn(UsccKey(NthUscc(15)), "2026-11-14"), ListStatus::kBlack);
+  EXPECT_EQ(StatusOn(UsccKey(NthUscc(15)), "2026-11-15"), ListStatus::kClear);
+
+  ledger_->Settle(At("2026-11-15"));  // the day of
+  change = ledger_->TakeChange();
+  LivePtr e = ledger_->FindEntry("B1");
+  EXPECT_EQ(e->entry.state, State::kExited);
+  EXPECT_EQ(e->entry.exit_reason, ExitReason::kExpired);
+  EXPECT_EQ(e->entry.exited_on, D("2026-11-15"));
+  ASSERT_EQ(change.announcements.size(), 1u);
+  EXPECT_EQ(change.announcements[0].exited_on, D("2026-11-15"));
+  EXPECT_EQ(StatusOn(UsccKey(NthUscc(15)), "2026-11-14"), ListStatus::kBlack);
+  EXPECT_EQ(StatusOn(UsccKey(NthUscc(15)), "2026-11-15"), ListStatus::kClear);
+
+  ledger_->Settle(At("2026-11-16"));  // the day after: nothing more
+  EXPECT_TRUE(ledger_->TakeChange().empty());
+}
+
+TEST_F(LifecycleTest, ExpirySettledLateIsDatedTheDayValidityEnded) {
+  Submission b = Black("B1", 16);
+  b.entry.valid_until = D("2026-11-15");
+  Submit(b);
+  ASSERT_TRUE(
+      ledger_->Publicize("B1", D("2026-10-01"), D("2026-10-12"), kCourt, At("2026-11-02")).ok());
+  ledger_->TakeChange();
+  ledger_->Settle(At("2026-11-20"));
+  const LedgerChange change = ledger_->TakeChange();
+  EXPECT_EQ(ledger_->FindEntry("B1")->entry.exited_on, D("2026-11-15"));
+  ASSERT_EQ(change.announcements.size(), 1u);
+  EXPECT_EQ(change.announcements[0].exited_on, D("2026-11-15"));
 }
 
 }  // namespace

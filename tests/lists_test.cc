@@ -63,6 +63,37 @@ std::shared_ptr<const Snapshot> Build(const std::vector<Entry>& entries) {
   return b.Build(D("2026-11-01"));
 }
 
+// Whether an entry counts on `day`, written by hand from API.md ("An entry counts on as_of when
+// it was in force on that day (confirmed on or before it, not exited before it) and valid_from
+// <= as_of < valid_until") and DESIGN.md §4 (an entry in publicity with no open objection is
+// in force from the day after its window), without the engine's own predicates, which are
+// what is tested. `live`: the life-cycle fields of a live entry (null for a loaded one).
+bool CountsByHand(const Entry& e, Day day, const LiveEntry* live = nullptr) {
+  Day confirmed = e.in_force_on;
+  switch (e.state) {
+    case State::kInForce:
+      break;
+    case State::kExited:
+      if (e.exited_on == kNoDay) return false;  // exited, day unknown: never shown
+      break;
+    case State::kUnderReview:  // listed only if it was in force when the objection came
+      if (live != nullptr && live->review_from != State::kInForce) return false;
+      break;
+    case State::kPublicity:
+      if (live == nullptr || live->open_objections != 0 || live->publicity_until == kNoDay)
+        return false;
+      confirmed = live->publicity_until + 1;
+      break;
+    default:  // submitted, rejected, cancelled
+      return false;
+  }
+  if (confirmed != kNoDay && day < confirmed) return false;
+  if (e.exited_on != kNoDay && day >= e.exited_on) return false;
+  if (e.valid_from != kNoDay && day < e.valid_from) return false;
+  if (e.valid_until != kForever && day >= e.valid_until) return false;
+  return true;
+}
+
 // The page by brute force: every entry checked, in the index's order.
 struct Expected {
   uint64_t total = 0;
@@ -72,7 +103,7 @@ Expected BruteForce(const Snapshot& snap, const LiveOverlay& live, const ListQue
   std::vector<std::string> all;
   for (uint32_t i = 0; i < snap.size(); ++i) {
     const Entry e = snap.ToEntry(i);
-    if (e.list != q.list || !snap.Counts(i, q.day) || live.Superseded(i)) continue;
+    if (e.list != q.list || !CountsByHand(e, q.day) || live.Superseded(i)) continue;
     if (!q.department.empty() && e.department != q.department) continue;
     if (!q.category.empty() && e.category != q.category) continue;
     if (q.memorandum >= 0 && (e.memoranda >> q.memorandum & 1) == 0) continue;
@@ -81,7 +112,7 @@ Expected BruteForce(const Snapshot& snap, const LiveOverlay& live, const ListQue
   std::vector<std::string> lives;
   live.ForEachEntry([&](const LivePtr& p) {
     const Entry& e = p->entry;
-    if (e.list != q.list || !LiveCounts(*p, q.day)) return;
+    if (e.list != q.list || !CountsByHand(e, q.day, p.get())) return;
     if (!q.department.empty() && e.department != q.department) return;
     if (!q.category.empty() && e.category != q.category) return;
     if (q.memorandum >= 0 && (e.memoranda >> q.memorandum & 1) == 0) return;
@@ -269,6 +300,7 @@ struct Facts {
   ListKind list;
   std::string department, category;
   uint64_t memoranda;
+  Entry entry;  // its state and dates, for CountsByHand
 };
 
 bool FilterMatches(const ListQuery& q, std::string_view department, std::string_view category,
@@ -295,7 +327,7 @@ AllMatching BruteForceAll(const std::vector<uint32_t>& counting, const std::vect
   live.ForEachEntry([&](const LivePtr& p) {
     const Entry& e = p->entry;
     if (e.list == q.list && FilterMatches(q, e.department, e.category, e.memoranda) &&
-        LiveCounts(*p, q.day))
+        CountsByHand(e, q.day, p.get()))
       all.live.push_back(e.entry_id);
   });
   std::sort(all.live.begin(), all.live.end());
@@ -313,7 +345,7 @@ TEST(ListIndex, RandomPagesMatchBruteForceAcrossChunksWithLiveEntries) {
   facts.reserve(snap->size());
   for (uint32_t i = 0; i < snap->size(); ++i) {
     const Entry e = snap->ToEntry(i);
-    facts.push_back({e.list, e.department, e.category, e.memoranda});
+    facts.push_back({e.list, e.department, e.category, e.memoranda, e});
   }
 
   // The life cycle took some entries over (exited, moved between filters, to a department or
@@ -368,7 +400,7 @@ TEST(ListIndex, RandomPagesMatchBruteForceAcrossChunksWithLiveEntries) {
     for (int list = 0; list < kListKinds; ++list) {
       std::vector<uint32_t> counting;
       for (uint32_t i = 0; i < snap->size(); ++i)
-        if (facts[i].list == static_cast<ListKind>(list) && snap->Counts(i, day) &&
+        if (facts[i].list == static_cast<ListKind>(list) && CountsByHand(facts[i].entry, day) &&
             !live->Superseded(i))
           counting.push_back(i);
       for (const std::string& dep : departments) {
@@ -556,7 +588,7 @@ class PublicationTest : public ::testing::Test {
     late.in_force_on = D("2026-09-30");
     entries_.push_back(late);
 
-    Entry expired = TestEntry("R-4", ListKind::kRed);  // in Q3, expired since: still in Q3's record
+    Entry expired = TestEntry("R-4", ListKind::kRed);  // in Q3, expired since: no longer a row
     expired.uscc = UsccKey(NthUscc(4));
     expired.decided_on = expired.valid_from = D("2026-07-01");
     expired.valid_until = D("2026-11-01");
@@ -621,24 +653,22 @@ TEST_F(PublicationTest, RedCsvAsExcelReadsIt) {
                            ",,\"连续三年纳税信用评价为A级, 并\"\"守信\"\"\n示范\",享受联合激励措施,"
                            "市税务局,纳税信用管理办法,2026-07-15,2026-07-15至2029-07-14,,,\r\n";
   EXPECT_NE(csv.find(row1), std::string::npos) << csv;
-  // Came into force in Q3: R-4 (07-01, expired since), R-1 (07-15), R-LIVE-1 (the day after its
-  // publicity: 09-29), R-3 (09-30); not R-2 (Q2), R-LIVE-2 (still in publicity). By day.
-  const size_t r4 = csv.find(NthUscc(4)), r1 = csv.find(NthUscc(1)), live1 = csv.find(NthUscc(10)),
-               r3 = csv.find(NthUscc(3));
-  EXPECT_NE(r4, std::string::npos);
+  // Came into force in Q3 and count on the day (11-28): R-1 (07-15), R-LIVE-1 (the day after
+  // its publicity: 09-29), R-3 (09-30); not R-4 (07-01, expired on 11-01), R-2 (Q2), R-LIVE-2
+  // (still in publicity). By day.
+  const size_t r1 = csv.find(NthUscc(1)), live1 = csv.find(NthUscc(10)), r3 = csv.find(NthUscc(3));
   EXPECT_NE(r1, std::string::npos);
   EXPECT_NE(live1, std::string::npos);
   EXPECT_NE(r3, std::string::npos);
-  EXPECT_LT(r4, r1);
   EXPECT_LT(r1, live1);
   EXPECT_LT(live1, r3);
-  for (int absent : {2, 11}) EXPECT_EQ(csv.find(NthUscc(absent)), std::string::npos) << absent;
+  for (int absent : {2, 4, 11}) EXPECT_EQ(csv.find(NthUscc(absent)), std::string::npos) << absent;
   size_t crlf = 0, lf = 0;
   for (size_t i = 0; i < csv.size(); ++i) {
     lf += csv[i] == '\n';
     crlf += csv[i] == '\n' && i > 0 && csv[i - 1] == '\r';
   }
-  EXPECT_EQ(crlf, 1u + 4u);  // the header and four rows
+  EXPECT_EQ(crlf, 1u + 3u);  // the header and three rows
   EXPECT_EQ(lf, crlf + 1);   // and the line break inside R-1's quoted cell
   EXPECT_TRUE(csv.ends_with("\r\n"));
 }
@@ -670,8 +700,8 @@ TEST_F(PublicationTest, JsonHasTheSameCellsAndTheAnnouncements) {
   ASSERT_EQ(cols.size(), kPublicationColumns);
   EXPECT_EQ(std::string_view(cols.at(0)["header"]), "红名单类型");
   simdjson::dom::array rows = doc["entries"];
-  ASSERT_EQ(rows.size(), 4u);
-  simdjson::dom::object first = rows.at(1);  // R-1
+  ASSERT_EQ(rows.size(), 3u);
+  simdjson::dom::object first = rows.at(0);  // R-1
   std::vector<std::string_view> keys;
   for (auto [k, v] : first) keys.push_back(k);
   ASSERT_EQ(keys.size(), kPublicationColumns);
@@ -715,8 +745,8 @@ TEST_F(PublicationTest, TheLoaderReadsTheCsvBack) {
   Status s = LoadReportForm(
       csv, LoadOptions{}, [&](Entry&& e) { loaded.push_back(std::move(e)); }, &report);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  ASSERT_EQ(loaded.size(), 4u);
-  const Entry& e = loaded[1];  // R-1, after R-4
+  ASSERT_EQ(loaded.size(), 3u);
+  const Entry& e = loaded[0];  // R-1
   EXPECT_EQ(e.list, ListKind::kRed);
   EXPECT_EQ(e.category, entries_[0].category);
   EXPECT_EQ(e.name, entries_[0].name);
@@ -789,7 +819,8 @@ TEST_F(PublicationTest, CacheMakesEachDocumentOnceAndFollowsTheOverlay) {
   const PublicationSpec black = *MakePublicationSpec("2026Q3", "black", "json", "", today);
   EXPECT_EQ(*cache.Get(*snap_, *next, black), Fresh(*snap_, *next, black));
 
-  // The day enters a JSON document (as_of), not a CSV.
+  // The day enters every document: JSON shows it (as_of), and a row is there only while its
+  // entry counts on the day.
   const PublicationSpec tomorrow_json =
       *MakePublicationSpec("2026Q3", "red", "json", "", today + 1);
   auto d = cache.Get(*snap_, *next, tomorrow_json);
@@ -798,8 +829,10 @@ TEST_F(PublicationTest, CacheMakesEachDocumentOnceAndFollowsTheOverlay) {
   const uint64_t made = cache.made();
   const PublicationSpec tomorrow_csv =
       *MakePublicationSpec("2026Q3", "red", "csv", "announcements", today + 1);
-  EXPECT_EQ(cache.Get(*snap_, *next, tomorrow_csv), c);
-  EXPECT_EQ(cache.made(), made);
+  auto tomorrow = cache.Get(*snap_, *next, tomorrow_csv);
+  EXPECT_NE(tomorrow, c);
+  EXPECT_EQ(*tomorrow, Fresh(*snap_, *next, tomorrow_csv));
+  EXPECT_EQ(cache.made(), made + 1);
 
   // A new snapshot (a load) is a new document too.
   std::vector<Entry> more = entries_;
@@ -833,6 +866,210 @@ TEST(PublicationCache, ConcurrentFirstRequestsMakeTheDocumentOnce) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], got[0]) << t;
   EXPECT_EQ(*got[0], Fresh(*snap, *live, spec));
   EXPECT_GT(got[0]->size(), 100000u);
+}
+
+// ---- Expired, exited and cancelled entries: the publication, the cache, the list page ----
+
+// Red entries around the edges of validity, hand-picked, for PublicationOmitsExpiredEntries and
+// its neighbours. Came into force in 2026Q2 unless said otherwise.
+//   R-A 2026-04-08, valid until 2026-10-08 (last day 10-07): the entry of the issue
+//   R-B 2026-05-01, open-ended
+//   R-C 2026-05-02, loaded exited (repaired) on 2026-08-01
+//   R-D 2026-05-03, valid until 2026-12-05 (last day 12-04)
+//   R-E 2026-03-31, open-ended: 2026Q1
+//   R-F 2026-06-30, loaded cancelled
+//   R-G 2026-06-01, open-ended; its live version exited (repaired) on 2026-11-01, announced
+//   L-1 live, publicity 05-01..05-09 with no objection: in force from 05-10; valid 04-20 to
+//       2027-01-01
+//   L-3 live, in force since 06-15, valid 06-10 to 2026-12-04 (last day 12-03)
+class ExpiryEdges : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto red = [](std::string id, std::string name, int n, std::string_view from) {
+      Entry e = TestEntry(std::move(id), ListKind::kRed);
+      e.name = std::move(name);
+      e.uscc = UsccKey(NthUscc(n));
+      e.decided_on = e.valid_from = D(from);
+      return e;
+    };
+    SnapshotBuilder b;
+    Entry a = red("R-A", "营口甲公司", 21, "2026-04-08");
+    a.valid_until = D("2026-10-08");
+    b.Add(a);
+    b.Add(red("R-B", "营口乙公司", 22, "2026-05-01"));
+    Entry c = red("R-C", "营口丙公司", 23, "2026-05-02");
+    c.state = State::kExited;
+    c.exit_reason = ExitReason::kRepaired;
+    c.exited_on = D("2026-08-01");
+    b.Add(c);
+    Entry d = red("R-D", "营口丁公司", 24, "2026-05-03");
+    d.valid_until = D("2026-12-05");
+    b.Add(d);
+    b.Add(red("R-E", "营口戊公司", 25, "2026-03-31"));
+    Entry f = red("R-F", "营口己公司", 26, "2026-06-30");
+    f.state = State::kCancelled;
+    b.Add(f);
+    b.Add(red("R-G", "营口辛公司", 28, "2026-06-01"));
+    snap_ = b.Build(D("2026-12-04"));
+
+    OverlayEditor ed(std::make_shared<LiveOverlay>());
+    auto l1 = std::make_shared<LiveEntry>();
+    l1->entry = red("L-1", "营口庚公司", 27, "2026-04-20");
+    l1->entry.valid_until = D("2027-01-01");
+    l1->entry.state = State::kPublicity;
+    l1->publicity_from = D("2026-05-01");
+    l1->publicity_until = D("2026-05-09");
+    ed.Put(l1);
+    auto l3 = std::make_shared<LiveEntry>();
+    l3->entry = red("L-3", "营口壬公司", 29, "2026-06-10");
+    l3->entry.in_force_on = D("2026-06-15");
+    l3->entry.valid_until = D("2026-12-04");
+    ed.Put(l3);
+    auto g = std::make_shared<LiveEntry>();
+    g->entry = snap_->ToEntry(static_cast<uint32_t>(snap_->FindEntry("R-G")));
+    g->base_index = snap_->FindEntry("R-G");
+    g->entry.state = State::kExited;
+    g->entry.exit_reason = ExitReason::kRepaired;
+    g->entry.exited_on = D("2026-11-01");
+    ed.Put(g);
+    Announcement ann;
+    ann.seq = 1;
+    ann.at_ms = 1793500000000;
+    ann.exited_on = D("2026-11-01");
+    ann.entry = g;
+    ed.Announce(ann);
+    live_ = ed.Finish();
+  }
+
+  std::string Publish(std::string_view quarter, std::string_view day,
+                      std::string_view format = "csv", std::string_view part = "") {
+    auto spec = MakePublicationSpec(quarter, "red", format, part, D(day));
+    EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+    std::string out;
+    WritePublication(*snap_, *live_, *spec, &out);
+    return out;
+  }
+  // The names of the rows of a red CSV, in order.
+  static std::vector<std::string> Names(const std::string& csv) {
+    std::vector<std::string> names;
+    size_t at = csv.find("\r\n");
+    while (at != std::string::npos && at + 2 < csv.size()) {
+      const size_t begin = csv.find(',', at) + 1;
+      names.push_back(csv.substr(begin, csv.find(',', begin) - begin));
+      at = csv.find("\r\n", at + 2);
+    }
+    return names;
+  }
+  std::vector<std::string> PageIds(std::string_view day) {
+    auto index = ListIndex::Build(*snap_);
+    ListQuery q;
+    q.list = ListKind::kRed;
+    q.page_size = 500;
+    q.day = D(day);
+    const ListPage page = index->Page(*snap_, *live_, q);
+    EXPECT_EQ(page.total, page.entries.size() + page.live.size());
+    std::vector<std::string> ids = Ids(*snap_, page);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  std::shared_ptr<const Snapshot> snap_;
+  std::shared_ptr<const LiveOverlay> live_;
+};
+
+constexpr char kRedHeader[] =
+    "\xEF\xBB\xBF红名单类型,企业名称,法定代表人,统一社会信用代码,工商注册登记号,守信行为,获得奖励,"
+    "认定部门,认定依据,认定日期,有效期,姓名,证件类型,证件号码\r\n";
+
+TEST_F(ExpiryEdges, PublicationOmitsExpiredEntries) {
+  // 2026-12-04, the day of the issue: R-B, R-D (its last day), L-1; not R-A (ended 10-07),
+  // R-C (exited), R-E (Q1), R-F (cancelled), R-G (exited, live), L-3 (its valid_until).
+  const std::string want =
+      std::string(kRedHeader) + "纳税信用A级纳税人,营口乙公司,," + NthUscc(22) +
+      ",,,,营口市中级人民法院,,2026-05-01,2026-05-01至长期,,,\r\n"
+      "纳税信用A级纳税人,营口丁公司,," +
+      NthUscc(24) +
+      ",,,,营口市中级人民法院,,2026-05-03,2026-05-03至2026-12-04,,,\r\n"
+      "纳税信用A级纳税人,营口庚公司,," +
+      NthUscc(27) + ",,,,营口市中级人民法院,,2026-04-20,2026-04-20至2026-12-31,,,\r\n";
+  EXPECT_EQ(Publish("2026Q2", "2026-12-04"), want);
+  // JSON: the same rows.
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string json = Publish("2026Q2", "2026-12-04", "json");
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  std::vector<std::string> names;
+  for (auto row : simdjson::dom::array(doc["entries"]))
+    names.emplace_back(std::string_view(row["org_name"]));
+  EXPECT_EQ(names, (std::vector<std::string>{"营口乙公司", "营口丁公司", "营口庚公司"})) << json;
+  EXPECT_EQ(simdjson::dom::array(doc["announcements"]).size(), 0u);  // R-G exited in Q4
+}
+
+TEST_F(ExpiryEdges, PublicationRowsOnTheDaysAroundValidUntil) {
+  const struct {
+    const char* day;
+    std::vector<std::string> names;
+  } cases[] = {
+      // R-A's last day, and the first day it no longer counts.
+      {"2026-10-07",
+       {"营口甲公司", "营口乙公司", "营口丁公司", "营口庚公司", "营口辛公司", "营口壬公司"}},
+      {"2026-10-08", {"营口乙公司", "营口丁公司", "营口庚公司", "营口辛公司", "营口壬公司"}},
+      // R-G exits on 11-01.
+      {"2026-10-31", {"营口乙公司", "营口丁公司", "营口庚公司", "营口辛公司", "营口壬公司"}},
+      {"2026-11-01", {"营口乙公司", "营口丁公司", "营口庚公司", "营口壬公司"}},
+      // L-3's last day 12-03; R-D's 12-04.
+      {"2026-12-03", {"营口乙公司", "营口丁公司", "营口庚公司", "营口壬公司"}},
+      {"2026-12-04", {"营口乙公司", "营口丁公司", "营口庚公司"}},
+      {"2026-12-05", {"营口乙公司", "营口庚公司"}},
+      // L-1's last day 2026-12-31.
+      {"2027-01-01", {"营口乙公司"}},
+  };
+  for (const auto& c : cases) EXPECT_EQ(Names(Publish("2026Q2", c.day)), c.names) << c.day;
+}
+
+TEST_F(ExpiryEdges, ExitedEntryIsOnlyInItsOwnAnnouncement) {
+  // R-G: not a row of Q2 (where it came into force), one announcement in Q4 (where it exited).
+  EXPECT_EQ(Publish("2026Q2", "2026-12-04", "csv", "announcements").find("营口辛公司"),
+            std::string::npos);
+  const std::string q4 = Publish("2026Q4", "2026-12-04", "csv", "announcements");
+  EXPECT_NE(q4.find("营口辛公司"), std::string::npos) << q4;
+  EXPECT_NE(q4.find(",2026-11-01,信用修复,,1\r\n"), std::string::npos) << q4;
+  EXPECT_EQ(Names(Publish("2026Q4", "2026-12-04")), std::vector<std::string>{});
+}
+
+TEST_F(ExpiryEdges, PublicationCacheKeysOnTheDay) {
+  // The same snapshot and overlay: an entry whose validity ends tomorrow is in today's
+  // document and not in tomorrow's, for CSV as for JSON.
+  PublicationCache cache;
+  for (const char* format : {"csv", "json"}) {
+    const PublicationSpec today =
+        *MakePublicationSpec("2026Q2", "red", format, "", D("2026-12-04"));
+    const PublicationSpec tomorrow =
+        *MakePublicationSpec("2026Q2", "red", format, "", D("2026-12-05"));
+    auto a = cache.Get(*snap_, *live_, today);
+    auto b = cache.Get(*snap_, *live_, tomorrow);
+    EXPECT_NE(a->find("营口丁公司"), std::string::npos) << format;
+    EXPECT_EQ(b->find("营口丁公司"), std::string::npos) << format;
+    EXPECT_EQ(*b, Fresh(*snap_, *live_, tomorrow)) << format;
+    EXPECT_EQ(cache.Get(*snap_, *live_, today), a) << format;  // kept, not made again
+  }
+  EXPECT_EQ(cache.made(), 4u);
+}
+
+TEST_F(ExpiryEdges, ListPageOmitsExpiredEntries) {
+  using V = std::vector<std::string>;
+  // Sorted ids. R-E counts (a list page is not a quarter's); R-C, R-F never.
+  EXPECT_EQ(PageIds("2026-10-07"), (V{"L-1", "L-3", "R-A", "R-B", "R-D", "R-E", "R-G"}));
+  EXPECT_EQ(PageIds("2026-10-08"), (V{"L-1", "L-3", "R-B", "R-D", "R-E", "R-G"}));
+  EXPECT_EQ(PageIds("2026-10-31"), (V{"L-1", "L-3", "R-B", "R-D", "R-E", "R-G"}));
+  EXPECT_EQ(PageIds("2026-11-01"), (V{"L-1", "L-3", "R-B", "R-D", "R-E"}));
+  EXPECT_EQ(PageIds("2026-12-03"), (V{"L-1", "L-3", "R-B", "R-D", "R-E"}));
+  EXPECT_EQ(PageIds("2026-12-04"), (V{"L-1", "R-B", "R-D", "R-E"}));
+  EXPECT_EQ(PageIds("2026-12-05"), (V{"L-1", "R-B", "R-E"}));
+  EXPECT_EQ(PageIds("2027-01-01"), (V{"R-B", "R-E"}));
+  // L-1 before its publicity ended: not yet.
+  EXPECT_EQ(PageIds("2026-05-09"), (V{"R-A", "R-B", "R-C", "R-D", "R-E"}));
+  EXPECT_EQ(PageIds("2026-05-10"), (V{"L-1", "R-A", "R-B", "R-C", "R-D", "R-E"}));
 }
 
 // ---- Both routes through the Router ----

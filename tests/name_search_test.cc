@@ -420,6 +420,51 @@ TEST_F(LiveSearch, SupersededSnapshotEntriesAreReturnedInTheirLiveVersion) {
   for (const SearchHit& h : hits) EXPECT_FALSE(h.match.exact);
 }
 
+// The public search (a day given) finds an entry up to the day before its valid_until and not
+// from that day: a loaded entry, a live one in force, one confirmed by itself after its
+// publicity, and a live one exited on that day. Expected by hand.
+TEST_F(LiveSearch, SearchOmitsExpiredEntries) {
+  SnapshotBuilder b;
+  Entry loaded = Company("B-EXP-1", ListKind::kBlack, "营口到期建材有限公司", 31);
+  loaded.valid_until = D("2026-10-08");  // last day 2026-10-07
+  b.Add(loaded);
+  snap_ = b.Build(D("2026-10-07"));
+  names_ = NameIndex::Build(*snap_, 1);
+  LiveEntry in_force;
+  in_force.entry = Company("B-EXP-2", ListKind::kBlack, "营口到期物流有限公司", 32);
+  in_force.entry.in_force_on = D("2025-02-01");
+  in_force.entry.valid_until = D("2026-10-08");
+  LiveEntry by_itself;
+  by_itself.entry = Company("B-EXP-3", ListKind::kBlack, "营口到期运输有限公司", 33);
+  by_itself.entry.state = State::kPublicity;
+  by_itself.publicity_from = D("2025-01-02");
+  by_itself.publicity_until = D("2025-01-10");
+  by_itself.entry.valid_until = D("2026-10-08");
+  LiveEntry exited;
+  exited.entry = Company("B-EXP-4", ListKind::kBlack, "营口到期仓储有限公司", 34);
+  exited.entry.state = State::kExited;
+  exited.entry.exit_reason = ExitReason::kRepaired;
+  exited.entry.exited_on = D("2026-10-08");
+  Live({in_force, by_itself, exited});
+
+  const char* const names[] = {"营口到期建材有限公司", "营口到期物流有限公司",
+                               "营口到期运输有限公司", "营口到期仓储有限公司"};
+  const char* const ids[] = {"B-EXP-1", "B-EXP-2", "B-EXP-3", "B-EXP-4"};
+  for (const auto& [day, found] : {std::pair{"2026-10-07", true}, std::pair{"2026-10-08", false},
+                                   std::pair{"2026-10-09", false}}) {
+    for (size_t k = 0; k < 4; ++k) {
+      NameSearchOptions o;
+      o.limit = 10;
+      const std::vector<SearchHit> hits =
+          SearchNames(*snap_, *names_, live_.get(), names[k], o, D(day));
+      const bool got = std::any_of(hits.begin(), hits.end(),
+                                   [&](const SearchHit& h) { return IdOf(*snap_, h) == ids[k]; });
+      EXPECT_EQ(got, found) << ids[k] << " on " << day;
+      if (!found) EXPECT_TRUE(hits.empty()) << names[k] << " on " << day;  // nor similar ones
+    }
+  }
+}
+
 // GET /v1/search through the Router: the snapshot published, an index built beside it.
 class SearchRoute : public testing::RouterTest {
  protected:

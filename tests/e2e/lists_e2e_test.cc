@@ -44,6 +44,32 @@ Calendar Now() {
   return c;
 }
 
+// The day `offset` days from today in Asia/Shanghai, YYYY-MM-DD.
+std::string DayFromToday(int offset) {
+  const std::time_t t = std::time(nullptr) + 8 * 3600 + offset * 86400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  return buf;
+}
+
+// Red entries that came into force in 2025Q1, a quarter long past, whose validity has partly
+// ended (relative to the real today, so that the test holds whatever day it runs): entry_id,
+// USCC, name, valid_from, valid_until (empty: open-ended).
+struct PastEntry {
+  std::string id, uscc, name, from, until;
+};
+std::vector<PastEntry> PastQuarterEntries() {
+  return {
+      {"R-PAST-1", "91210802770000015R", "营口往季甲建材有限公司", "2025-02-10", "2025-08-01"},
+      {"R-PAST-2", "91210802770000023L", "营口往季乙建材有限公司", "2025-02-11", ""},
+      {"R-PAST-3", "91210802770000031F", "营口往季丙建材有限公司", "2025-02-12", DayFromToday(1)},
+      {"R-PAST-4", "9121080277000004X7", "营口往季丁建材有限公司", "2025-02-13", DayFromToday(0)},
+      {"R-PAST-5", "912108027700000587", "营口往季戊建材有限公司", "2025-02-14", ""},
+  };
+}
+
 // RFC 4180, as Excel reads a CSV: rows of cells; *crlf is false if a record ends in a bare LF.
 std::vector<std::vector<std::string>> ParseCsv(std::string_view s, bool* crlf) {
   std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
@@ -114,7 +140,19 @@ class ListsE2E : public ::testing::Test {
             R"({"entry_id":"R-LISTS-1","list":"red","category":"纳税信用A级纳税人","subject_type":"legal_person","name":"营口守信建设有限公司","uscc":"91210803MA0Q3C4D10","legal_rep":"李四","legal_rep_id_number":"210803197512120027","conduct":"连续三年纳税信用评价为A级","outcome":"享受联合激励措施","department":"市税务局","basis":"纳税信用管理办法","decided_on":")" +
             q + R"(","valid_from":")" + q +
             R"(","valid_until":null,"memoranda":["R01"]})"
-            "\n");
+            "\n" +
+            [] {
+              std::string lines;
+              for (const PastEntry& e : PastQuarterEntries())
+                lines +=
+                    R"({"entry_id":")" + e.id +
+                    R"(","list":"red","category":"纳税信用A级纳税人","subject_type":"legal_person","name":")" +
+                    e.name + R"(","uscc":")" + e.uscc +
+                    R"(","conduct":"按期纳税","outcome":"享受联合激励措施","department":"市税务局","basis":"纳税信用管理办法","decided_on":")" +
+                    e.from + R"(","valid_from":")" + e.from + R"(","valid_until":)" +
+                    (e.until.empty() ? std::string("null") : "\"" + e.until + "\"") + "}\n";
+              return lines;
+            }());
     Output load = RunCli(
         {"load", generated, SourcePath("tests/e2e/entries.ndjson"), own, "--data", dir_->path()});
     ASSERT_EQ(load.status, 0) << load.err;
@@ -162,6 +200,11 @@ class ListsE2E : public ::testing::Test {
       ASSERT_EQ(r.status, 200) << r.body;
       live_ = true;
     }
+    // R-PAST-5 exits today: out of 2025Q1's entries, in this quarter's announcements.
+    HttpResponse past = server_->Post("/v1/entries/R-PAST-5/exit",
+                                      R"({"reason":"standard_changed","note":"认定标准调整"})",
+                                      "application/json", tax_);
+    ASSERT_EQ(past.status, 200) << past.body;
     HttpResponse r = server_->Post("/v1/entries/R-LISTS-1/exit",
                                    R"({"reason":"standard_changed","note":"认定标准调整"})",
                                    "application/json", tax_);
@@ -377,6 +420,85 @@ TEST_F(ListsE2E, ExportGivesTheBytesOfTheHttpPublication) {
   out = RunCli({"export", "--help"});
   EXPECT_EQ(out.status, 0);
   EXPECT_NE(out.out.find("--quarter"), std::string::npos);
+}
+
+// A quarter whose entries have partly expired or exited since (issue: the 2026Q2 red
+// publication of 2026-12-04 listed an entry valid 2026-04-08至2026-10-07). Of 2025Q1's red
+// entries only those that count today are rows: R-PAST-2 (open-ended) and R-PAST-3 (valid until
+// tomorrow, exclusive: today is its last day); not R-PAST-1 (ended in 2025), R-PAST-4 (today is
+// its valid_until: it no longer counts) nor R-PAST-5 (exited today). The same through the CSV,
+// the JSON, `credlist export`, the list page and the name search.
+TEST_F(ListsE2E, PublicationOmitsExpiredEntries) {
+  const std::vector<PastEntry> past = PastQuarterEntries();
+  const std::string tomorrow_last = DayFromToday(0);  // R-PAST-3's last day in force
+  HttpResponse r = server_->Get("/v1/publications/2025Q1?list=red&format=csv");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(r.body.starts_with(
+      "\xEF\xBB\xBF红名单类型,企业名称,法定代表人,统一社会信用代码,工商注册登记号,守信行为,"
+      "获得奖励,认定部门,认定依据,认定日期,有效期,姓名,证件类型,证件号码\r\n"))
+      << r.body;
+  // Our two rows, whole (rows of the generated entries of 2025Q1 may lie around them).
+  EXPECT_NE(
+      r.body.find("\r\n纳税信用A级纳税人,营口往季乙建材有限公司,,91210802770000023L,,按期纳税,"
+                  "享受联合激励措施,市税务局,纳税信用管理办法,2025-02-11,2025-02-11至长期,,,"
+                  "\r\n"),
+      std::string::npos)
+      << r.body;
+  EXPECT_NE(
+      r.body.find("\r\n纳税信用A级纳税人,营口往季丙建材有限公司,,91210802770000031F,,按期纳税,"
+                  "享受联合激励措施,市税务局,纳税信用管理办法,2025-02-12,2025-02-12至" +
+                  tomorrow_last + ",,,\r\n"),
+      std::string::npos)
+      << r.body;
+  // And no other of ours, in the order they came into force.
+  bool crlf = false;
+  const auto rows = ParseCsv(std::string_view(r.body).substr(3), &crlf);
+  std::vector<std::string> ours;
+  for (const auto& row : rows)
+    for (const PastEntry& e : past)
+      if (row.size() > 3 && row[3] == e.uscc) ours.push_back(e.id);
+  EXPECT_EQ(ours, (std::vector<std::string>{"R-PAST-2", "R-PAST-3"})) << r.body;
+
+  // JSON: the same two, no other of ours.
+  r = server_->Get("/v1/publications/2025Q1?list=red&format=json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = Json(r.body);
+  std::vector<std::string> json_ours;
+  for (auto e : simdjson::dom::array(j["entries"]))
+    for (const PastEntry& p : past)
+      if (Str(e["uscc"]) == p.uscc) json_ours.push_back(p.id);
+  EXPECT_EQ(json_ours, (std::vector<std::string>{"R-PAST-2", "R-PAST-3"})) << r.body;
+  // The exit of R-PAST-5 is announced in this quarter, with its row.
+  r = server_->Get("/v1/publications/" + cal_.quarter + "?list=red&format=json&part=announcements");
+  ASSERT_EQ(r.status, 200) << r.body;
+  j = Json(r.body);
+  bool announced = false;
+  for (auto a : simdjson::dom::array(j["announcements"]))
+    announced = announced || Str(a["entry"]["uscc"]) == "912108027700000587";
+  EXPECT_TRUE(announced) << r.body;
+
+  // `credlist export` of the same day: the same bytes.
+  for (const char* format : {"csv", "json"}) {
+    r = server_->Get(std::string("/v1/publications/2025Q1?list=red&format=") + format);
+    Output out = RunCli({"export", "--data", dir_->path(), "--quarter", "2025Q1", "--list", "red",
+                         "--format", format});
+    ASSERT_EQ(out.status, 0) << out.err;
+    EXPECT_EQ(out.out, r.body) << format;
+  }
+
+  // The list page and the name search of anyone: the same two count today.
+  const std::vector<std::string> listed =
+      AllPages("red", "&department=" + UrlEncode("市税务局"), 500, "");
+  for (const PastEntry& e : past) {
+    const bool counts = e.id == "R-PAST-2" || e.id == "R-PAST-3";
+    EXPECT_EQ(std::count(listed.begin(), listed.end(), e.id), counts ? 1 : 0) << e.id;
+    HttpResponse s = server_->Get("/v1/search?limit=100&name=" + UrlEncode(e.name));
+    ASSERT_EQ(s.status, 200) << s.body;
+    bool found = false;
+    for (auto hit : simdjson::dom::array(Json(s.body)["results"]))
+      found = found || Str(hit["entry_id"]) == e.id;
+    EXPECT_EQ(found, counts) << e.id << " " << s.body;
+  }
 }
 
 }  // namespace
