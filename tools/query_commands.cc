@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/ids.h"
 #include "engine/json_writer.h"
 #include "server/encode.h"
 #include "server/screen.h"
@@ -47,6 +48,8 @@ struct Lists {
 };
 
 Result<Lists> OpenLists(const Args& args) {
+  // The data directory's known non-conforming USCCs, before any key is parsed.
+  if (Status s = InstallUsccExceptionsOfDataDir(args.Get("data")); !s.ok()) return s;
   auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
   if (!store.ok()) return store.status();
   // The snapshot image when it is current (as serve writes it), else a rebuild from the store.

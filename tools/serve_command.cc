@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "engine/catalog.h"
+#include "engine/ids.h"
 #include "engine/lifecycle.h"
 #include "server/http_server.h"
 #include "server/ledger_writer.h"
@@ -93,6 +94,12 @@ int RunServe(int argc, char** argv) {
   }
 
   const std::string data = args.Get("data");
+  {  // before the ledger's entries are read back and any key is parsed
+    std::string summary;
+    if (Status s = InstallUsccExceptionsOfDataDir(data, &summary); !s.ok())
+      return Fail("%s", s.ToString().c_str());
+    std::printf("credlist: %s\n", summary.c_str());
+  }
   auto store = OpenSqliteStore(data, SqliteStoreOptions{});
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
   auto token_store = OpenSqliteStore(data, SqliteStoreOptions{});
