@@ -437,8 +437,9 @@ class FormReader {
       if (LooksScientific(cell[c].text))
         return Reject(line, kColField[c], c,
                       "'" + std::string(cell[c].text) +
-                          "' is a number Excel shortened to scientific notation; format the "
-                          "column as text (文本) and save the file again");
+                          "' is a number Excel shortened to scientific notation: its digits "
+                          "are lost; take the number from the original record and enter it "
+                          "in a column formatted as text (文本)");
     }
 
     // Dates.

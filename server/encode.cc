@@ -127,6 +127,8 @@ void WriteCheckMembers(const Snapshot& snap, const CheckResult& r, Day as_of,
   w.Key("key");
   WriteNumber(w, r.key, vis == Visibility::kPublic && r.key_type == KeyType::kIdNumber, &scratch);
   w.Key("key_type").String(KeyTypeName(r.key_type));
+  // Only a known exception (data/uscc_exceptions.txt) says so; conforming codes omit it.
+  if (r.key_type == KeyType::kUscc && !UsccConforms(r.key)) w.Key("code_conforms").Bool(false);
   w.Key("status").String(ListStatusName(r.status));
   w.Key("conflict").Bool(r.conflict);
   char date[16];

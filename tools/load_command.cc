@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/ids.h"
 #include "loaders/load.h"
 #include "loaders/parallel_ndjson.h"
 #include "loaders/postgres.h"
@@ -226,6 +227,9 @@ int RunLoad(int argc, char** argv) {
 
   auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
+  // The data directory's known non-conforming USCCs, before any record is read.
+  if (Status s = InstallUsccExceptionsOfDataDir(args.Get("data")); !s.ok())
+    return Fail("%s", s.ToString().c_str());
 
   const auto started = std::chrono::steady_clock::now();
   auto writer = (*store)->BeginEntries(args.Has("replace"));

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/ids.h"
 #include "engine/json_writer.h"
 #include "server/encode.h"
 #include "server/screen.h"
@@ -49,6 +50,8 @@ struct Lists {
 Result<Lists> OpenLists(const Args& args) {
   auto store = OpenLoadedSqliteStore(args.Get("data"));
   if (!store.ok()) return store.status();
+  // The data directory's known non-conforming USCCs, before any key is parsed.
+  if (Status s = InstallUsccExceptionsOfDataDir(args.Get("data")); !s.ok()) return s;
   // The snapshot image when it is current (as serve writes it), else a rebuild from the store.
   auto restored = RestoreSnapshotOrImage(**store, args.Get("data"), Today());
   if (!restored.ok()) return restored.status();

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "engine/catalog.h"
+#include "engine/ids.h"
 #include "engine/lifecycle.h"
 #include "server/http_server.h"
 #include "server/ledger_writer.h"
@@ -97,6 +98,12 @@ int RunServe(int argc, char** argv) {
   // a server on a mistyped --data would otherwise answer "clear" for every key.
   auto store = OpenLoadedSqliteStore(data);
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
+  {  // before the ledger's entries are read back and any key is parsed
+    std::string summary;
+    if (Status s = InstallUsccExceptionsOfDataDir(data, &summary); !s.ok())
+      return Fail("%s", s.ToString().c_str());
+    std::printf("credlist: %s\n", summary.c_str());
+  }
   auto token_store = OpenSqliteStore(data, SqliteStoreOptions{.create = false});
   if (!token_store.ok()) return Fail("%s", token_store.status().ToString().c_str());
 
