@@ -1,7 +1,9 @@
 #include "loaders/dates.h"
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 
 namespace credlist {
 namespace {
@@ -57,9 +59,137 @@ int DaysIn(int y, int m) {
   return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
-// A date in normalised text. On failure returns nullopt and, when the text has the shape of a
-// date whose month or day cannot be, says why in `*why` (left empty for "not a date at all").
-std::optional<Day> ParseDateText(std::string_view s, std::string* why) {
+// Why a text is not a date, for the message (see DateMessage).
+struct NotADate {
+  enum Kind : uint8_t {
+    kShape,     // not shaped like a date at all
+    kNotReal,   // shaped like one, but no such day: `detail` says why
+    kSentence,  // `detail` is the whole explanation, said after the quoted text
+  };
+  Kind kind = kShape;
+  std::string detail;
+};
+
+void SkipSpaces(std::string_view* s) {
+  while (!s->empty() && (*s)[0] == ' ') s->remove_prefix(1);
+}
+
+bool ConsumeAsciiNoCase(std::string_view* s, std::string_view word) {
+  if (s->size() < word.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    char c = (*s)[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c != word[i]) return false;
+  }
+  s->remove_prefix(word.size());
+  return true;
+}
+
+// 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday).
+int WeekdayOf(Day day) { return static_cast<int>(((day % 7) + 7 + 4) % 7); }
+
+constexpr std::array<std::string_view, 7> kWeekdayNames = {"日", "一", "二", "三",
+                                                           "四", "五", "六"};
+
+// A weekday after a date: 星期一, 周一, 礼拜一 (日 or 天 for Sunday), maybe in brackets.
+// -1 when `s` does not start with one (nothing consumed), else 0-6.
+int ConsumeWeekday(std::string_view* s) {
+  std::string_view t = *s;
+  const bool bracket = Consume(&t, "(");
+  SkipSpaces(&t);
+  if (!Consume(&t, "星期") && !Consume(&t, "周") && !Consume(&t, "礼拜")) return -1;
+  int day = -1;
+  if (Consume(&t, "天")) day = 0;
+  for (int i = 0; i < 7 && day < 0; ++i)
+    if (Consume(&t, kWeekdayNames[i])) day = i;
+  if (day < 0) return -1;
+  if (bracket) {
+    SkipSpaces(&t);
+    if (!Consume(&t, ")")) return -1;
+  }
+  *s = t;
+  return day;
+}
+
+// A time of day: [上午|下午] H:MM[:SS[.fff]] [AM|PM]. Whether it is one; `*midnight` says
+// whether it is 0:00:00 (12:00:00 AM).
+bool ParseTimeOfDay(std::string_view s, bool* midnight) {
+  int half = 0;  // 1: AM, 2: PM
+  if (Consume(&s, "上午")) half = 1;
+  if (half == 0 && Consume(&s, "下午")) half = 2;
+  SkipSpaces(&s);
+  size_t n = 0;
+  const int h = ConsumeNumber(&s, 2, &n);
+  if (n == 0 || !Consume(&s, ":")) return false;
+  const int m = ConsumeNumber(&s, 2, &n);
+  if (n != 2) return false;
+  int sec = 0;
+  bool fraction = false;
+  if (Consume(&s, ":")) {
+    sec = ConsumeNumber(&s, 2, &n);
+    if (n != 2) return false;
+    if (Consume(&s, ".")) {
+      if (s.empty() || !IsDigit(s[0])) return false;
+      while (!s.empty() && IsDigit(s[0])) {
+        fraction = fraction || s[0] != '0';
+        s.remove_prefix(1);
+      }
+    }
+  }
+  SkipSpaces(&s);
+  if (half == 0) {
+    if (ConsumeAsciiNoCase(&s, "AM"))
+      half = 1;
+    else if (ConsumeAsciiNoCase(&s, "PM"))
+      half = 2;
+  }
+  if (!s.empty() || m > 59 || sec > 59) return false;
+  int hour = h;
+  if (half != 0) {
+    if (h < 1 || h > 12) return false;
+    hour = h % 12 + (half == 2 ? 12 : 0);
+  } else if (h > 23) {
+    return false;
+  }
+  *midnight = hour == 0 && m == 0 && sec == 0 && !fraction;
+  return true;
+}
+
+// 1-2 digits, a separator, 1-2 digits, the same separator, 4 digits: a date with its year last
+// (3/9/2026), whose day and month may be in either order.
+bool IsYearLast(std::string_view s, int* a, int* b, int* y) {
+  size_t n = 0;
+  *a = ConsumeNumber(&s, 2, &n);
+  if (n == 0 || s.empty() || (s[0] != '/' && s[0] != '-' && s[0] != '.')) return false;
+  const char sep = s[0];
+  s.remove_prefix(1);
+  *b = ConsumeNumber(&s, 2, &n);
+  if (n == 0 || !Consume(&s, std::string_view(&sep, 1))) return false;
+  *y = ConsumeNumber(&s, 4, &n);
+  if (n != 4) return false;
+  SkipSpaces(&s);
+  bool midnight = false;
+  return s.empty() || ParseTimeOfDay(s, &midnight);
+}
+
+// Five digits, maybe with a fraction: what Excel saves for a date cell formatted as a number.
+std::optional<int> ExcelSerialText(std::string_view s) {
+  size_t n = 0;
+  const int v = ConsumeNumber(&s, 6, &n);
+  if (n != 5) return std::nullopt;
+  if (Consume(&s, ".")) {
+    if (s.empty()) return std::nullopt;
+    for (char c : s)
+      if (!IsDigit(c)) return std::nullopt;
+    s = {};
+  }
+  if (!s.empty()) return std::nullopt;
+  return v;
+}
+
+// A date in normalised text; on failure, why not.
+std::optional<Day> ParseDateText(std::string_view s, NotADate* why) {
+  const std::string_view whole = s;
   size_t n = 0;
   int y = ConsumeNumber(&s, 8, &n);
   int m = 0, d = 0;
@@ -69,6 +199,8 @@ std::optional<Day> ParseDateText(std::string_view s, std::string* why) {
     y /= 10000;
   } else if (n == 4) {
     size_t mn = 0, dn = 0;
+    std::string_view t = s;
+    SkipSpaces(&t);
     if (!s.empty() && (s[0] == '-' || s[0] == '/' || s[0] == '.')) {
       const char sep = s[0];
       s.remove_prefix(1);
@@ -77,37 +209,103 @@ std::optional<Day> ParseDateText(std::string_view s, std::string* why) {
       s.remove_prefix(1);
       d = ConsumeNumber(&s, 2, &dn);
       if (dn == 0) return std::nullopt;
-    } else if (Consume(&s, kNian)) {
+    } else if (Consume(&t, kNian)) {  // 2025年3月1日, spaces allowed around the numbers
+      s = t;
+      SkipSpaces(&s);
       m = ConsumeNumber(&s, 2, &mn);
+      SkipSpaces(&s);
       if (mn == 0 || !Consume(&s, kYue)) return std::nullopt;
+      SkipSpaces(&s);
       d = ConsumeNumber(&s, 2, &dn);
       if (dn == 0) return std::nullopt;
-      if (!Consume(&s, kRi)) Consume(&s, kHao);
+      t = s;
+      SkipSpaces(&t);
+      if (Consume(&t, kRi) || Consume(&t, kHao)) s = t;
     } else {
       return std::nullopt;
     }
   } else {
+    int a = 0, b = 0, year = 0;
+    if (IsYearLast(whole, &a, &b, &year)) {
+      std::string readings;
+      for (auto [mm, dd] : {std::pair{a, b}, std::pair{b, a}}) {
+        if (!IsValidCivil(year, mm, dd)) continue;
+        const std::string iso = FormatDate(DayFromCivil(year, mm, dd));
+        if (readings.find(iso) != std::string::npos) continue;
+        readings += (readings.empty() ? "" : " or ") + iso;
+      }
+      if (readings.empty()) return std::nullopt;
+      why->kind = NotADate::kSentence;
+      why->detail = readings.find(" or ") != std::string::npos
+                        ? "has its year last, so its day and month cannot be told apart; write "
+                          "it as " +
+                              readings
+                        : "has its year last, where day and month come in either order; write "
+                          "it as " +
+                              readings;
+      return std::nullopt;
+    }
+    if (auto serial = ExcelSerialText(whole)) {
+      why->kind = NotADate::kSentence;
+      why->detail = "looks like an Excel date serial for " +
+                    FormatDate(*ExcelSerialToDay(*serial)) +
+                    "; format the column as text or date and save the file again";
+    }
     return std::nullopt;
   }
-  // A time of day after the date (Excel writes "2025/3/1 0:00") is ignored.
+  // After the date: a weekday (星期一, 周一), a time of day after a space or 'T' (Excel writes
+  // "2025/3/1 0:00"), or both. The time is ignored, whatever it is: the day is what counts.
+  size_t before = s.size();
+  SkipSpaces(&s);
+  bool spaced = s.size() < before;
+  const int weekday = ConsumeWeekday(&s);
+  if (weekday >= 0) {
+    before = s.size();
+    SkipSpaces(&s);
+    spaced = s.size() < before;
+  }
   if (!s.empty()) {
-    if (s[0] != ' ' && s[0] != 'T') return std::nullopt;
-    for (char c : s.substr(1))
-      if (!IsDigit(c) && c != ':' && c != '.' && c != ' ') return std::nullopt;
+    if (!spaced && (weekday >= 0 || s[0] != 'T')) return std::nullopt;
+    if (!spaced) s.remove_prefix(1);
+    bool midnight = false;
+    if (!ParseTimeOfDay(s, &midnight)) return std::nullopt;
   }
   if (m < 1 || m > 12) {
-    *why = "there is no month " + std::to_string(m);
+    why->kind = NotADate::kNotReal;
+    why->detail = "there is no month " + std::to_string(m);
     return std::nullopt;
   }
   if (y < 1 || d < 1 || d > DaysIn(y, m)) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04d-%02d", y, m);
-    *why = d < 1 ? std::string("there is no day 0")
-                 : std::string(buf) + " has " + std::to_string(DaysIn(y, m)) + " days";
-    if (y < 1) *why = "there is no year 0";
+    why->kind = NotADate::kNotReal;
+    why->detail = d < 1 ? std::string("there is no day 0")
+                        : std::string(buf) + " has " + std::to_string(DaysIn(y, m)) + " days";
+    if (y < 1) why->detail = "there is no year 0";
     return std::nullopt;
   }
-  return DayFromCivil(y, m, d);
+  const Day day = DayFromCivil(y, m, d);
+  if (weekday >= 0 && WeekdayOf(day) != weekday) {
+    why->kind = NotADate::kSentence;
+    why->detail = "names the wrong weekday: " + FormatDate(day) + " is a 星期" +
+                  std::string(kWeekdayNames[WeekdayOf(day)]) + ", not a 星期" +
+                  std::string(kWeekdayNames[weekday]);
+    return std::nullopt;
+  }
+  return day;
+}
+
+// "'text' is not a date (…)" and the like: `subject` is the quoted text with what precedes it.
+std::string DateMessage(const std::string& subject, const NotADate& why) {
+  switch (why.kind) {
+    case NotADate::kShape:
+      return subject + " is not a date (write it as " + std::string(kDateForms) + ")";
+    case NotADate::kNotReal:
+      return subject + " is not a real date: " + why.detail;
+    case NotADate::kSentence:
+      break;
+  }
+  return subject + " " + why.detail;
 }
 
 // A count in ASCII digits or Chinese numerals (一 … 九十九, 两); -1 when there is none.
@@ -167,14 +365,9 @@ std::optional<int> ParseDurationMonths(std::string_view s) {
 
 // A date of a validity, with a precise error for `field`.
 Result<Day> ParseValidityDate(std::string_view s, std::string_view field, std::string_view what) {
-  std::string why;
+  NotADate why;
   if (auto d = ParseDateText(s, &why)) return *d;
-  if (why.empty())
-    return Status::Invalid(std::string(field), std::string(what) + " " + Quoted(s) +
-                                                   " is not a date (write it as " +
-                                                   std::string(kDateForms) + ")");
-  return Status::Invalid(std::string(field),
-                         std::string(what) + " " + Quoted(s) + " is not a real date: " + why);
+  return Status::Invalid(std::string(field), DateMessage(std::string(what) + " " + Quoted(s), why));
 }
 
 Result<Validity> ParseRange(std::string_view whole, std::string_view left, std::string_view right,
@@ -250,12 +443,19 @@ std::string NormalizeFormText(std::string_view text) {
 Result<Day> ParseFormDate(std::string_view text, std::string_view field) {
   const std::string s = NormalizeFormText(text);
   if (s.empty()) return Status::Invalid(std::string(field), "is empty");
-  std::string why;
+  NotADate why;
   if (auto d = ParseDateText(s, &why)) return *d;
-  if (why.empty())
-    return Status::Invalid(std::string(field), Quoted(text) + " is not a date (write it as " +
-                                                   std::string(kDateForms) + ")");
-  return Status::Invalid(std::string(field), Quoted(text) + " is not a real date: " + why);
+  return Status::Invalid(std::string(field), DateMessage(Quoted(text), why));
+}
+
+std::optional<Day> ExcelSerialToDay(int64_t serial) {
+  // Excel's 1900 date system counts 1900-01-01 as 1 and, like Lotus 1-2-3, holds 1900 to be a
+  // leap year: serial 60 is a 1900-02-29 that never was, and every later serial is one more
+  // than the days since 1899-12-31.
+  constexpr int64_t kLast = 2958465;  // 9999-12-31
+  if (serial < 1 || serial == 60 || serial > kLast) return std::nullopt;
+  const Day base = DayFromCivil(1899, 12, 31);
+  return static_cast<Day>(base + serial - (serial > 60 ? 1 : 0));
 }
 
 Result<Validity> ParseValidity(std::string_view text, Day decided_on) {
@@ -282,18 +482,18 @@ Result<Validity> ParseValidity(std::string_view text, Day decided_on) {
     while (after < s.size() && s[after] == '-') ++after;
     const std::string_view left = Trim(std::string_view(s).substr(0, at));
     const std::string_view right = Trim(std::string_view(s).substr(after));
-    std::string ignored;
+    NotADate ignored;
     if (ParseDateText(left, &ignored) && ParseDateText(right, &ignored))
       return ParseRange(s, left, right, decided_on);
     at = after - 1;
   }
 
   // An end date: the last day in force.
-  std::string why;
+  NotADate why;
   const auto end = ParseDateText(s, &why);
   if (!end) {
-    if (!why.empty())
-      return Status::Invalid("valid_until", Quoted(s) + " is not a real date: " + why);
+    if (why.kind != NotADate::kShape)
+      return Status::Invalid("valid_until", DateMessage(Quoted(s), why));
     return Status::Invalid("valid_until",
                            Quoted(s) +
                                " is not an end date, a range (2025-03-01至2028-02-28), a duration "

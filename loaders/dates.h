@@ -1,8 +1,22 @@
 // Dates and validity periods as people write them in a 报送表 cell (API.md, "Input records").
 //
-// A date: 2025-03-01, 2025-3-1, 2025/3/1, 2025.03.01, 2025年3月1日 (or …日 → …号), 20250301;
-// full-width digits and punctuation (２０２５／３／１) are read as their ASCII forms, and a time
-// of day after the date (Excel's "2025/3/1 0:00") is ignored.
+// A date: 2025-03-01, 2025-3-1, 2025/3/1, 2025.03.01, 2025年3月1日 (or …日 → …号; spaces
+// allowed around 年 月 日), 20250301; full-width digits and punctuation (２０２５／３／１) are
+// read as their ASCII forms. After the date may come
+//   - a weekday: 星期一, 周一, 礼拜一 (日 or 天 for Sunday), maybe in brackets, with or without
+//     a space before it; it must be the date's weekday ("2026年1月5日星期二" is an error);
+//   - a time of day after a space (or 'T'): 0:00, 0:00:00, 12:00:00 AM, 下午 3:30 — what Excel
+//     writes for a date-time cell. Any valid time is accepted and ignored: the day is what a
+//     decision is dated by, and a clerk who typed 2025/3/1 9:30 means 2025-03-01. A time that
+//     cannot be (25:00, 13:00 PM) makes the cell an error.
+// Rejected with a message that says how to fix them:
+//   - the year last (3/9/2026, 03-09-2026): day and month cannot be told apart; the message
+//     gives the readings that are real dates (write it as 2026-03-09 or 2026-09-03). One
+//     reading only (13/9/2026) is still rejected: a column that writes the year last may hold
+//     either order, and guessing differently from row to row would be worse;
+//   - five digits (46027, 46027.5): an Excel date serial, a date cell saved as a number; the
+//     message names the date it stands for (2026-01-05) and asks for the column formatted as
+//     text or date.
 //
 // A validity (有效期 / 处罚有效期) gives the half-open interval [valid_from, valid_until):
 //   - empty, 长期, 永久, 长期有效, 永久有效, 无期限      → [认定日期, no end)
@@ -19,6 +33,8 @@
 // saying what was wrong with the text. Pure functions, thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +42,11 @@
 #include "engine/status.h"
 
 namespace credlist {
+
+// The day an Excel date serial stands for, in Excel's 1900 date system (serial 1 is
+// 1900-01-01; serial 60 is the 1900-02-29 Excel wrongly believes in: nullopt, as are serials
+// below 1 or past 9999-12-31).
+std::optional<Day> ExcelSerialToDay(int64_t serial);
 
 // Trims ASCII, ideographic (U+3000) and no-break (U+00A0) spaces and maps full-width ASCII
 // (U+FF01-U+FF5E) to ASCII.

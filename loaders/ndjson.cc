@@ -15,6 +15,7 @@
 
 #include "engine/validate.h"
 #include "loaders/encoding.h"
+#include "loaders/entry_errors.h"
 
 namespace credlist {
 namespace {
@@ -122,12 +123,13 @@ class NdjsonSliceParser::LineLoader {
       return false;
     }
     if (fields_.department.empty()) fields_.department = department_;
-    if (Status s = FillEntry(fields_, out); !s.ok()) {
-      report->Reject(number, s.field(), s.reason());
-      return false;
+    Status s = FillEntry(fields_, out);
+    if (s.ok() && field_errors_.empty()) {
+      ++report->loaded;
+      return true;
     }
-    ++report->loaded;
-    return true;
+    RejectAll(number, std::move(s), out, report);
+    return false;
   }
 
   // Every line of data[0, size), numbered from `number`: what NdjsonSliceParser::Parse does.
@@ -175,6 +177,24 @@ class NdjsonSliceParser::LineLoader {
     return Status::Invalid("json", std::move(reason));
   }
 
+  // A rejected line with every bad field: the fields of a wrong JSON type, then MakeEntry's
+  // errors on the others (loaders/entry_errors.h). `first` is FillEntry's status.
+  void RejectAll(uint64_t number, Status first, Entry* scratch, LoadReport* report) {
+    std::vector<std::string_view> replaced;
+    if (!field_errors_.empty()) {
+      for (const Status& e : field_errors_) {
+        replaced.push_back(e.field());
+        ReplaceWithValid(e.field(), &fields_);
+      }
+      first = FillEntry(fields_, scratch);
+    }
+    std::vector<Status> errors = field_errors_;
+    for (Status& e : EntryFieldErrors(fields_, first, replaced)) errors.push_back(std::move(e));
+    report->Reject(number, errors[0].field(), errors[0].reason());
+    for (size_t i = 1; i < errors.size(); ++i)
+      report->AddError(number, errors[i].field(), errors[i].reason());
+  }
+
   void ResetFields() {
     std::vector<std::string_view> memoranda = std::move(fields_.memoranda);
     memoranda.clear();
@@ -184,6 +204,7 @@ class NdjsonSliceParser::LineLoader {
 
   Status Parse(const char* data, size_t len, size_t readable) {
     ResetFields();
+    field_errors_.clear();
     od::document doc;
     if (auto e = parser_.iterate(data, len, readable).get(doc)) return JsonError(e);
     od::object object;
@@ -221,8 +242,16 @@ class NdjsonSliceParser::LineLoader {
         continue;
       }
       if (slot) {
-        return Status::Invalid(std::string(key),
-                               std::string("must be a string or null, not ") + TypeName(type));
+        // Not the end of the line: the other fields are still checked, for every error.
+        field_errors_.push_back(Status::Invalid(
+            std::string(key), std::string("must be a string or null, not ") + TypeName(type)));
+        if (auto e = Validate(value, type)) return JsonError(e, key);
+      } else if (key == "memoranda" && type != od::json_type::array) {
+        field_errors_.push_back(Status::Invalid(
+            "memoranda",
+            std::string("must be an array of strings or null, not ") + TypeName(type)));
+        fields_.memoranda.clear();
+        if (auto e = Validate(value, type)) return JsonError(e, key);
       } else if (key == "memoranda") {
         if (Status s = Memoranda(value, type); !s.ok()) return s;
       } else if (auto e = Validate(value, type)) {  // unknown keys: ignored, but valid JSON
@@ -307,6 +336,7 @@ class NdjsonSliceParser::LineLoader {
   std::string department_;
   od::parser parser_;
   EntryFields fields_;
+  std::vector<Status> field_errors_;  // known fields of a wrong type, on this line
   std::string padded_;
 };
 

@@ -8,7 +8,9 @@
 //     exit_reason; memoranda is an array of strings ("P06"). null, "" and a missing field are
 //     the same: absent.
 //   - another JSON type for a known field is a rejected row naming that field; unknown fields
-//     are ignored (exports of other systems carry their own).
+//     are ignored (exports of other systems carry their own). A rejected row reports every bad
+//     field: each of a wrong type, then each MakeEntry finds among the others
+//     (loaders/entry_errors.h); malformed JSON ends the line's checks.
 //   - a line that is not one JSON object (malformed, truncated, an array, invalid UTF-8) is a
 //     rejected row with field "json" and simdjson's reason.
 //   - blank lines (only spaces, tabs, CR) are skipped and not counted; a UTF-8 BOM before the

@@ -128,10 +128,12 @@ class Merger {
     report_->rows += slice.report.rows;
     report_->loaded += slice.report.loaded;
     report_->rejected += slice.report.rejected;
-    for (RowError& e : slice.report.errors) {
-      if (report_->errors.size() >= LoadReport::kMaxErrors) break;
-      report_->errors.push_back({lines_ + e.row, std::move(e.field), std::move(e.reason)});
-    }
+    for (RowError& e : slice.report.errors)
+      report_->AddError(lines_ + e.row, std::move(e.field), std::move(e.reason));
+    report_->errors_unlisted += slice.report.errors_unlisted;
+    for (RowError& e : slice.report.warnings)
+      report_->Warn(lines_ + e.row, std::move(e.field), std::move(e.reason));
+    report_->warned += slice.report.warned - slice.report.warnings.size();
     lines_ += slice.lines;
     if (!slice.entries.empty()) sink_(std::move(slice.entries));
     if (options_.progress && slice.end >= next_progress_) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "loaders/csv.h"
 #include "loaders/dates.h"
 #include "loaders/encoding.h"
+#include "loaders/entry_errors.h"
 
 namespace credlist {
 namespace {
@@ -232,6 +234,12 @@ class FormReader {
   FormReader(const LoadOptions& options, const EntrySink& sink, LoadReport* report)
       : options_(options), sink_(sink), report_(report) {}
 
+  // The encoding the rows were decoded from, once known (before the first row: the header
+  // holds non-ASCII text, which decides it).
+  void SetEncoding(TextEncoding encoding) {
+    not_utf8_ = encoding != TextEncoding::kUtf8 && encoding != TextEncoding::kUnknown;
+  }
+
   // Whether rows are still wanted (no whole-file error so far).
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
@@ -337,8 +345,14 @@ class FormReader {
     return kColHeader[col];
   }
 
-  void Reject(uint64_t line, std::string_view field, Col col, const std::string& reason) {
-    report_->Reject(line, std::string(field), std::string(HeaderOf(col)) + ": " + reason);
+  // An error of the current row, in the column `col`: the row is rejected at its end, with
+  // every error found.
+  void Bad(uint64_t line, std::string_view field, Col col, const std::string& reason) {
+    BadField(line, field, std::string(HeaderOf(col)) + ": " + reason);
+  }
+  void BadField(uint64_t line, std::string_view field, std::string reason) {
+    row_errors_.push_back({line, std::string(field), std::move(reason)});
+    replaced_.push_back(field);  // callers pass static names: literals or kColField
   }
 
   // The column an API field of MakeEntry's errors comes from.
@@ -351,12 +365,35 @@ class FormReader {
     return kCols;
   }
 
+  // A '?' in a name of a file that is not UTF-8: what a GBK writer puts for a character it
+  // cannot encode (a 生僻字 such as 䶮). A warning, or with LoadOptions::strict an error.
+  void CheckLostCharacters(uint64_t line, Col col, std::string_view text) {
+    if (!not_utf8_) return;
+    const auto marks = std::count(text.begin(), text.end(), '?');
+    if (marks == 0) return;
+    const std::string reason =
+        std::string(HeaderOf(col)) + ": '" + std::string(text) + "' has " +
+        (marks == 1 ? std::string("a '?'") : std::to_string(marks) + " '?'") +
+        ", which is what a GBK writer puts for a character it cannot encode (a rare character "
+        "such as 䶮); save the file as GB18030 or UTF-8 (CSV UTF-8) to keep the name";
+    if (options_.strict)
+      BadField(line, kColField[col], reason);
+    else
+      report_->Warn(line, std::string(kColField[col]), reason);
+  }
+
+  // One row of cells, validated; a function of the cells alone (with the header, and the
+  // encoding they were decoded from), whatever they were read from. Every bad cell is reported, not
+  // only the first: a cell found bad is replaced by a valid stand-in (loaders/entry_errors.h) so
+  // that the other cells are still checked, by this function and by MakeEntry.
   void Row(uint64_t line, std::span<const std::string_view> cells) {
     ++report_->rows;
     std::vector<std::string_view> memoranda = std::move(fields_.memoranda);
     memoranda.clear();
     fields_ = EntryFields{};
     fields_.memoranda = std::move(memoranda);
+    row_errors_.clear();
+    replaced_.clear();
     Cell cell[kCols];
     for (int c = 0; c < kCols; ++c) {
       cell[c] = Get(static_cast<Col>(c), cells);
@@ -365,32 +402,43 @@ class FormReader {
 
     // The list: 名单 where given, else the …类型 column the category is in.
     std::optional<ListKind> list;
+    bool list_bad = false;
     if (!cell[kList].text.empty()) {
       list = ParseListCell(cell[kList].text);
-      if (!list)
-        return Reject(line, "list", kList,
-                      "'" + std::string(cell[kList].text) +
-                          "' is not 红, 黑 or 重点关注 (red, black, watch)");
+      if (!list) {
+        Bad(line, "list", kList,
+            "'" + std::string(cell[kList].text) +
+                "' is not 红, 黑 or 重点关注 (red, black, watch)");
+        list_bad = true;
+      }
     }
     if (const Column* from = used_[kCategory]) {
       const auto implied = static_cast<ListKind>(from->def->list);
-      if (list && *list != implied)
-        return Reject(line, "list", kList,
-                      "'" + std::string(cell[kList].text) + "' contradicts the category's column " +
-                          from->header);
+      if (list && *list != implied) {
+        Bad(line, "list", kList,
+            "'" + std::string(cell[kList].text) + "' contradicts the category's column " +
+                from->header);
+        list_bad = true;
+      }
       list = implied;
     }
     if (!list && columns_[kCategory].size() == 1)
       list = static_cast<ListKind>(columns_[kCategory].front().def->list);
-    if (!list)
-      return Reject(line, "list", columns_[kList].empty() ? kCategory : kList,
-                    "is empty: the row's list (红, 黑 or 重点关注) is unknown");
-    fields_.list = ListKindName(*list);
+    if (!list && !list_bad)
+      Bad(line, "list", columns_[kList].empty() ? kCategory : kList,
+          "is empty: the row's list (红, 黑 or 重点关注) is unknown");
+    if (list && !list_bad)
+      fields_.list = ListKindName(*list);
+    else
+      ReplaceWithValid("list", &fields_);
     fields_.category = cell[kCategory].text;
 
     fields_.name = !cell[kOrgName].text.empty() ? cell[kOrgName].text : cell[kPersonName].text;
-    if (fields_.name.empty())
-      return Reject(line, "name", columns_[kOrgName].empty() ? kPersonName : kOrgName, "is empty");
+    if (fields_.name.empty()) {
+      Bad(line, "name", columns_[kOrgName].empty() ? kPersonName : kOrgName, "is empty");
+      ReplaceWithValid("name", &fields_);
+    }
+    for (Col c : {kOrgName, kPersonName, kLegalRep}) CheckLostCharacters(line, c, cell[c].text);
     fields_.legal_rep = cell[kLegalRep].text;
     fields_.conduct = cell[kConduct].text;
     fields_.outcome = cell[kOutcome].text;
@@ -415,9 +463,9 @@ class FormReader {
         if (target->empty()) {
           *target = fields_.id_number;
         } else if (*target != fields_.id_number) {
-          return Reject(line, "id_number", kIdNumber,
-                        "'" + std::string(fields_.id_number) + "' is a " + type +
-                            " that differs from the row's own (" + std::string(*target) + ")");
+          Bad(line, "id_number", kIdNumber,
+              "'" + std::string(fields_.id_number) + "' is a " + type +
+                  " that differs from the row's own (" + std::string(*target) + ")");
         }
         fields_.id_number = {};
         fields_.id_type = {};
@@ -430,46 +478,66 @@ class FormReader {
         if (!which.empty()) which += ", ";
         which += HeaderOf(c);
       }
-      report_->Reject(line, "uscc", which + ": all empty; a subject needs at least one identifier");
-      return;
+      BadField(line, "uscc", which + ": all empty; a subject needs at least one identifier");
+      ReplaceWithValid("uscc", &fields_);
     }
     for (Col c : {kUscc, kRegNo, kIdNumber, kLegalRepId}) {
-      if (LooksScientific(cell[c].text))
-        return Reject(line, kColField[c], c,
-                      "'" + std::string(cell[c].text) +
-                          "' is a number Excel shortened to scientific notation: its digits "
-                          "are lost; take the number from the original record and enter it "
-                          "in a column formatted as text (文本)");
+      if (LooksScientific(cell[c].text)) {
+        Bad(line, kColField[c], c,
+            "'" + std::string(cell[c].text) +
+                "' is a number Excel shortened to scientific notation: its digits are lost; take "
+                "the number from the original record and enter it in a column formatted as text "
+                "(文本)");
+        ReplaceWithValid(kColField[c], &fields_);
+      }
     }
 
-    // Dates.
-    if (cell[kDecidedOn].text.empty()) return Reject(line, "decided_on", kDecidedOn, "is empty");
-    Result<Day> decided = ParseFormDate(cell[kDecidedOn].text, "decided_on");
-    if (!decided.ok()) return Reject(line, "decided_on", kDecidedOn, decided.status().reason());
-    decided_on_ = FormatDate(*decided);
-    fields_.decided_on = decided_on_;
-    Result<Validity> validity = ParseValidity(cell[kValidity].text, *decided);
-    if (!validity.ok())
-      return Reject(line, validity.status().field(), kValidity, validity.status().reason());
-    valid_from_ = FormatDate(validity->valid_from);
-    valid_until_ = FormatDate(validity->valid_until);  // "" when open-ended
-    fields_.valid_from = valid_from_;
-    fields_.valid_until = valid_until_;
+    // Dates. A validity is read against 认定日期 when that is good; else against the first of
+    // all days, so that only its own faults show (a duration still reads, an end date is
+    // never "before" a 认定日期 that could not be read).
+    Day decided = kNoDay;
+    if (cell[kDecidedOn].text.empty()) {
+      Bad(line, "decided_on", kDecidedOn, "is empty");
+    } else if (Result<Day> d = ParseFormDate(cell[kDecidedOn].text, "decided_on"); !d.ok()) {
+      Bad(line, "decided_on", kDecidedOn, d.status().reason());
+    } else {
+      decided = *d;
+      decided_on_ = FormatDate(decided);
+      fields_.decided_on = decided_on_;
+    }
+    Result<Validity> validity =
+        ParseValidity(cell[kValidity].text, decided != kNoDay ? decided : DayFromCivil(1, 1, 1));
+    if (!validity.ok()) {
+      // A static name: the Status dies with `validity`.
+      Bad(line, validity.status().field() == "valid_from" ? "valid_from" : "valid_until", kValidity,
+          validity.status().reason());
+    } else if (decided != kNoDay) {
+      valid_from_ = FormatDate(validity->valid_from);
+      valid_until_ = FormatDate(validity->valid_until);  // "" when open-ended
+      fields_.valid_from = valid_from_;
+      fields_.valid_until = valid_until_;
+    }
 
     SplitMemoranda(cell[kMemoranda].text, &fields_.memoranda);
 
-    Result<Entry> entry = MakeEntry(fields_);
-    if (!entry.ok()) {
-      const Status& s = entry.status();
-      const Col col = ColOfField(s.field());
-      if (col == kCols)
-        report_->Reject(line, s.field(), s.reason());
-      else
-        Reject(line, s.field(), col, s.reason());
+    Status made = FillEntry(fields_, &entry_);
+    if (made.ok() && row_errors_.empty()) {
+      sink_(std::move(entry_));
+      entry_ = Entry{};
+      ++report_->loaded;
       return;
     }
-    sink_(std::move(*entry));
-    ++report_->loaded;
+    for (const Status& s : EntryFieldErrors(fields_, made, replaced_)) {
+      const Col col = ColOfField(s.field());
+      if (col == kCols)
+        row_errors_.push_back({line, s.field(), s.reason()});
+      else
+        row_errors_.push_back({line, s.field(), std::string(HeaderOf(col)) + ": " + s.reason()});
+    }
+    // In the order found: this function's checks, then MakeEntry's.
+    report_->Reject(line, std::move(row_errors_[0].field), std::move(row_errors_[0].reason));
+    for (size_t i = 1; i < row_errors_.size(); ++i)
+      report_->AddError(line, std::move(row_errors_[i].field), std::move(row_errors_[i].reason));
   }
 
   const LoadOptions& options_;
@@ -482,7 +550,11 @@ class FormReader {
   std::vector<std::string> first_headers_;
   std::vector<Column> columns_[kCols];
   const Column* used_[kCols] = {};
+  bool not_utf8_ = false;  // the file was decoded from GBK/GB18030
   EntryFields fields_;
+  Entry entry_;
+  std::vector<RowError> row_errors_;        // the current row's
+  std::vector<std::string_view> replaced_;  // the fields of row_errors_ (static names)
   std::string decided_on_, valid_from_, valid_until_;
 };
 
@@ -496,9 +568,11 @@ void Progress(const LoadOptions& options, uint64_t done, uint64_t total) {
 Status LoadReportForm(std::string_view data, const LoadOptions& options, const EntrySink& sink,
                       LoadReport* report) {
   std::string storage;
-  Result<std::string_view> text = DecodeToUtf8(data, &storage);
+  TextEncoding encoding = TextEncoding::kUnknown;
+  Result<std::string_view> text = DecodeToUtf8(data, &storage, &encoding);
   if (!text.ok()) return text.status();
   FormReader form(options, sink, report);
+  form.SetEncoding(encoding);
   CsvReader csv;
   const CsvReader::RecordFn on_record =
       [&](uint64_t line, std::span<const std::string_view> cells) { form.Record(line, cells); };
@@ -539,6 +613,7 @@ Status LoadReportFormFile(const std::string& path, const LoadOptions& options,
     } else if (Status s = decoder.Feed(std::string_view(block.get(), n), &utf8); !s.ok()) {
       return s;
     }
+    form.SetEncoding(decoder.encoding());
     if (Status s = csv.Feed(utf8, on_record); !s.ok()) return s;
     if (!form.ok()) return form.status();
     done += static_cast<uint64_t>(n);

@@ -1,7 +1,10 @@
 // The 报送表 CSV loader: the seed's 附件 1 forms, 营口市“红名单”报送表（1） and
 // 营口市“黑名单”报送表（2）, as a department fills them in Excel and saves them as CSV.
 //
-// Encoding: UTF-8 with or without a BOM, or GBK/GB18030 (loaders/encoding.h decides).
+// Encoding: UTF-8 with or without a BOM, or GBK/GB18030 (loaders/encoding.h decides). In a
+// file that is not UTF-8, a '?' in a name (企业名称, 姓名, 法定代表人) is what a GBK writer
+// puts for a character it cannot encode (䶮, 𠮷): a warning in LoadReport::warnings naming the
+// row and field, asking for GB18030 or UTF-8; with LoadOptions::strict, an error of the row.
 // Layout: RFC 4180 CSV (loaders/csv.h). The header row is the first of the first 10 non-empty
 // records that names at least two known columns; records above it (a title such as
 // 营口市“黑名单”报送表(2)) are ignored. Header cells are matched after removing all whitespace
@@ -36,7 +39,8 @@
 // cell with line breaks spans several lines). A row whose cells are all empty is skipped and
 // not counted. Each row becomes EntryFields and goes through MakeEntry (engine/validate.h),
 // which gives it a stable entry_id derived from its content. A bad row is reported with its
-// line, the API field and a reason that names the Chinese header; the other rows still load.
+// line and, for every bad cell of it (not only the first: loaders/entry_errors.h), the API
+// field and a reason that names the Chinese header; the other rows still load.
 //
 // The returned Status is an error for the whole file (unreadable, not UTF-8 nor GBK, no usable
 // header, a quoted field never closed); entries already handed to the sink then belong to an

@@ -18,6 +18,7 @@
 #include "loaders/csv.h"
 #include "loaders/dates.h"
 #include "loaders/encoding.h"
+#include "loaders/entry_errors.h"
 #include "loaders/ndjson.h"
 #include "loaders/parallel_ndjson.h"
 #include "loaders/report_form.h"
@@ -499,6 +500,28 @@ TEST(Encoding, TextDecoderEndingInsideAUtf8Character) {
   EXPECT_FALSE(decoder.Finish(&out).ok());
 }
 
+// GB18030 beyond GBK: 䶮 (2 bytes, FE 9F), 㐀 (U+3400, 4 bytes in the BMP ranges) and 𠮷
+// (U+20BB7, 4 bytes of the supplementary planes' linear mapping) decode, whole and streamed
+// byte by byte (a 4-byte character split at every point).
+TEST(Encoding, Gb18030FourByteCharactersDecode) {
+  const std::string utf8 = "李䶮，㐀，𠮷。\n";
+  const std::string gb = ToGb18030(utf8);
+  EXPECT_NE(gb.find("\x81\x39\xEE\x39"), std::string::npos);  // 㐀
+  EXPECT_NE(gb.find("\x95\x34\xB2\x35"), std::string::npos);  // 𠮷
+  EXPECT_NE(gb.find("\xFE\x9F"), std::string::npos);          // 䶮
+  std::string storage;
+  TextEncoding enc = TextEncoding::kUnknown;
+  Result<std::string_view> whole = DecodeToUtf8(gb, &storage, &enc);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  EXPECT_EQ(enc, TextEncoding::kGb18030);
+  EXPECT_EQ(*whole, utf8);
+  TextDecoder decoder;
+  std::string out;
+  for (char c : gb) ASSERT_TRUE(decoder.Feed(std::string_view(&c, 1), &out).ok());
+  ASSERT_TRUE(decoder.Finish(&out).ok());
+  EXPECT_EQ(out, utf8);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dates and validity (tables in tests/cases/)
 
@@ -547,6 +570,25 @@ TEST(DateForms, Validity) {
       EXPECT_EQ(DayText(v->valid_until), row[3]);
     }
   }
+}
+
+// Excel's 1900 date system: serial 1 is 1900-01-01, and 1900 is taken for a leap year, so
+// serial 60 is a day that never was and later serials are one day ahead of a plain count.
+TEST(DateForms, ExcelSerialsCountFrom1900WithItsLeapDayBug) {
+  auto day = [](int64_t serial) {
+    const std::optional<Day> d = ExcelSerialToDay(serial);
+    return d ? FormatDate(*d) : std::string("none");
+  };
+  EXPECT_EQ(day(1), "1900-01-01");
+  EXPECT_EQ(day(59), "1900-02-28");
+  EXPECT_EQ(day(60), "none");  // Excel's 1900-02-29
+  EXPECT_EQ(day(61), "1900-03-01");
+  EXPECT_EQ(day(36526), "2000-01-01");
+  EXPECT_EQ(day(45658), "2025-01-01");
+  EXPECT_EQ(day(46027), "2026-01-05");
+  EXPECT_EQ(day(2958465), "9999-12-31");
+  EXPECT_EQ(day(0), "none");
+  EXPECT_EQ(day(2958466), "none");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,6 +688,33 @@ TEST(Ndjson, WrongTypesNameTheField) {
         << c.extra << ": " << l.report.errors[0].reason;
     EXPECT_TRUE(l.entries.empty());
   }
+}
+
+// A stand-in never shows as an error of its own: a natural person whose only identifier is
+// bad reports that identifier, not "needs an ID number" too.
+TEST(EntryErrors, StandInsAreValidAndNeverReported) {
+  EntryFields f;
+  for (std::string_view field :
+       {"list", "name", "uscc", "reg_no", "id_number", "legal_rep_id_number", "subject_type",
+        "decided_on", "valid_from", "valid_until", "memoranda", "state", "exit_reason", "entry_id"})
+    EXPECT_TRUE(ReplaceWithValid(field, &f)) << field;
+  f.state = "exited";
+  EXPECT_TRUE(MakeEntry(f).ok()) << MakeEntry(f).status().ToString();
+  EXPECT_FALSE(ReplaceWithValid("json", &f));
+
+  EntryFields person;
+  person.list = "black";
+  person.name = "张某";
+  person.subject_type = "natural_person";
+  person.id_number = "110105194912310021";  // bad check character
+  const Result<Entry> first = MakeEntry(person);
+  ASSERT_FALSE(first.ok());
+  const std::vector<Status> all = EntryFieldErrors(person, first.status());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].field(), "id_number");
+  EntryFields good = person;
+  good.id_number = kIdNumber;
+  EXPECT_TRUE(EntryFieldErrors(good, Status::Ok()).empty());
 }
 
 TEST(Ndjson, BadIdentifierNamesItsField) {
@@ -1060,6 +1129,29 @@ TEST(ParallelNdjson, EmptyBlankPipeAndMissingInputs) {
   ExpectSameLoad(from_pipe, LoadJson(data), "fifo");
 }
 
+// A line with several bad fields reports each (one rejected row): a field of the wrong JSON
+// type, a bad identifier, a bad date, an unknown list.
+TEST(Ndjson, RecordReportsEveryBadField) {
+  const std::string line =
+      R"({"list":"grey","name":"营口某某贸易有限公司","uscc":"914403001922038217","reg_no":7,)"
+      R"("legal_rep_id_number":"110105194912310021","decided_on":"2025/03/01",)"
+      R"("memoranda":["P06","X99"]})";
+  Loaded l = LoadJson(JsonLine(kUscc1) + "\n" + line + "\n");
+  ASSERT_EQ(l.report.rejected, 1u) << Errors(l.report);
+  EXPECT_EQ(l.report.loaded, 1u);
+  std::vector<std::string> fields;
+  for (const RowError& e : l.report.errors) {
+    EXPECT_EQ(e.row, 2u);
+    fields.push_back(e.field);
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"reg_no", "list", "uscc", "legal_rep_id_number",
+                                              "decided_on", "memoranda"}))
+      << Errors(l.report);
+  // The parallel loader reports the same.
+  const ParallelLoaded p = LoadJsonParallel(JsonLine(kUscc1) + "\n" + line + "\n", 2, 16);
+  EXPECT_EQ(ErrorList(p.report), ErrorList(l.report));
+}
+
 // ---------------------------------------------------------------------------------------------
 // 报送表 CSV
 
@@ -1352,6 +1444,168 @@ TEST(ReportForm, SampleFilesLoadIdentically) {
   // The buffer loader agrees with the file loader.
   Loaded buffer = LoadForm(ReadFile(SourcePath("data/sample_report_form_gbk.csv")));
   EXPECT_EQ(buffer.Described(), utf8.Described());
+}
+
+// A row with a bad 认定日期 and a bad 有效期 reports both, each with its row, field and
+// header; with a bad list, an empty name, a number in scientific notation and a bad ID number
+// besides, all six. Stand-ins for the bad cells raise no errors of their own.
+TEST(ReportForm, RowReportsEveryBadCell) {
+  Loaded two = LoadForm(std::string(kBlackHeader) + BlackRow(kUscc1, "2025-03-01", "3年") +
+                        BlackRow(kUscc2, "2025-02-30", "明年"));
+  ASSERT_TRUE(two.status.ok()) << two.status.ToString();
+  EXPECT_EQ(two.report.rows, 2u);
+  EXPECT_EQ(two.report.loaded, 1u);
+  ASSERT_EQ(two.report.rejected, 1u);
+  EXPECT_EQ(
+      Errors(two.report),
+      "3 decided_on: 认定日期: '2025-02-30' is not a real date: 2025-02 has 28 days\n"
+      "3 valid_until: 处罚有效期: '明年' is not an end date, a range (2025-03-01至2028-02-28), "
+      "a duration (3年, 6个月) or 长期; dates are written as 2025-03-01, 2025/3/1, "
+      "2025.03.01 or 2025年3月1日\n");
+
+  // A duration counts from a 认定日期 that could not be read: that is one error, not two.
+  Loaded one = LoadForm(std::string(kBlackHeader) + BlackRow(kUscc1, "46027", "3年"));
+  ASSERT_EQ(one.report.errors.size(), 1u) << Errors(one.report);
+  EXPECT_EQ(one.report.errors[0].field, "decided_on");
+
+  const std::string data =
+      Csv({"名单", "黑名单类型", "企业名称", "法定代表人", "法定代表人证件号码", "统一社会信用代码",
+           "工商注册登记号", "认定日期", "有效期", "备忘录"}) +
+      Csv({"紫", "", "", "张某", "110105194912310021", kUscc1, "2.10802E+14", "3/9/2026",
+           "2025-01-01至46027", "P06、X99"});
+  Loaded all = LoadForm(data);
+  ASSERT_TRUE(all.status.ok()) << all.status.ToString();
+  ASSERT_EQ(all.report.rejected, 1u);
+  EXPECT_EQ(
+      Errors(all.report),
+      "2 list: 名单: '紫' is not 红, 黑 or 重点关注 (red, black, watch)\n"
+      "2 name: 企业名称: is empty\n"
+      "2 reg_no: 工商注册登记号: '2.10802E+14' is a number Excel shortened to scientific "
+      "notation; format the column as text (文本) and save the file again\n"
+      "2 decided_on: 认定日期: '3/9/2026' has its year last, so its day and month cannot "
+      "be told apart; write it as 2026-03-09 or 2026-09-03\n"
+      "2 valid_until: 有效期: the range's end '46027' looks like an Excel date serial for "
+      "2026-01-05; format the column as text or date and save the file again\n" +
+          [&] {
+            const Result<Key> k = ParseIdNumber("110105194912310021", "legal_rep_id_number");
+            return "2 legal_rep_id_number: 法定代表人证件号码: " + k.status().reason() + "\n";
+          }() +
+          "2 memoranda: 备忘录: 'X99' is not a memorandum id (P01-P43, R01-R05, J01-J03)\n");
+}
+
+// 46027 in a date column is a date cell Excel saved as a number: rejected, naming the day.
+TEST(ReportForm, ExcelDateSerialIsRejectedWithItsDate) {
+  Loaded l = LoadForm(std::string(kBlackHeader) + BlackRow(kUscc1, "46027", "长期") +
+                      BlackRow(kUscc2, "2025-03-01", "46027"));
+  ASSERT_EQ(l.report.rejected, 2u) << Errors(l.report);
+  EXPECT_EQ(Errors(l.report),
+            "2 decided_on: 认定日期: '46027' looks like an Excel date serial for 2026-01-05; "
+            "format the column as text or date and save the file again\n"
+            "3 valid_until: 处罚有效期: '46027' looks like an Excel date serial for 2026-01-05; "
+            "format the column as text or date and save the file again\n");
+  EXPECT_TRUE(l.entries.empty());
+}
+
+// What Excel writes for a date-time cell, and a date with its weekday, are that date; a time
+// other than midnight keeps the date part too.
+TEST(ReportForm, DateWithMidnightTimeIsAccepted) {
+  const char* forms[] = {
+      "2026/1/5 0:00",     "2026/1/5 12:00:00 AM", "2026年1月5日星期一",       "2026年1月5日 周一",
+      "2026 年 1 月 5 日", "2026/1/5 9:30",        "２０２６／１／５　０:００"};
+  std::string data = kBlackHeader;
+  const char* usccs[] = {kUscc1, kUscc2, kUscc3, kUscc4, kUscc1, kUscc2, kUscc3};
+  for (size_t i = 0; i < std::size(forms); ++i)
+    data += BlackRow(usccs[i], forms[i], "2027/1/4 0:00");
+  Loaded l = LoadForm(data);
+  ASSERT_EQ(l.report.rejected, 0u) << Errors(l.report);
+  ASSERT_EQ(l.entries.size(), std::size(forms));
+  for (size_t i = 0; i < std::size(forms); ++i) {
+    EXPECT_EQ(FormatDate(l.entries[i].decided_on), "2026-01-05") << forms[i];
+    EXPECT_EQ(FormatDate(l.entries[i].valid_until), "2027-01-05") << forms[i];
+  }
+}
+
+// 3/9/2026 is March 9 in one country and September 3 in another: rejected, with both fixes.
+TEST(ReportForm, AmbiguousSlashDateIsRejectedWithFix) {
+  Loaded l = LoadForm(std::string(kBlackHeader) + BlackRow(kUscc1, "3/9/2026", "长期"));
+  ASSERT_EQ(l.report.rejected, 1u);
+  EXPECT_EQ(Errors(l.report),
+            "2 decided_on: 认定日期: '3/9/2026' has its year last, so its day and month cannot be "
+            "told apart; write it as 2026-03-09 or 2026-09-03\n");
+}
+
+// A GBK writer puts '?' for a character it cannot encode (李䶮 → 李?). Such a '?' in a name of
+// a file that is not UTF-8 is a warning naming the row and field; the rows still load. A '?'
+// in another column is not a name's.
+TEST(ReportForm, QuestionMarkInGbkNameWarns) {
+  Loaded l = LoadFormFile(SourcePath("tests/data/gbk_lost_characters.csv"));
+  ASSERT_TRUE(l.status.ok()) << l.status.ToString();
+  EXPECT_EQ(l.report.loaded, 3u) << Errors(l.report);
+  EXPECT_EQ(l.report.rejected, 0u);
+  ASSERT_EQ(l.report.warned, 2u);
+  ASSERT_EQ(l.report.warnings.size(), 2u);
+  EXPECT_EQ(l.report.warnings[0].row, 2u);
+  EXPECT_EQ(l.report.warnings[0].field, "name");
+  EXPECT_NE(l.report.warnings[0].reason.find("企业名称: '营口市李?商贸有限公司' has a '?'"),
+            std::string::npos)
+      << l.report.warnings[0].reason;
+  EXPECT_NE(l.report.warnings[0].reason.find("GB18030 or UTF-8"), std::string::npos);
+  EXPECT_EQ(l.report.warnings[1].row, 3u);
+  EXPECT_EQ(l.report.warnings[1].field, "legal_rep");
+  EXPECT_NE(l.report.warnings[1].reason.find("法定代表人: '李?明'"), std::string::npos)
+      << l.report.warnings[1].reason;
+  // The buffer loader agrees.
+  Loaded b = LoadForm(ReadFile(SourcePath("tests/data/gbk_lost_characters.csv")));
+  EXPECT_EQ(b.report.warned, 2u);
+  EXPECT_EQ(b.Described(), l.Described());
+}
+
+// In a UTF-8 file nothing was lost: an ASCII '?' in a name is the name's own.
+TEST(ReportForm, QuestionMarkInUtf8NameIsNotWarned) {
+  const std::string data =
+      std::string(kBlackHeader) + BlackRow(kUscc1, "2025-03-01", "3年", "营口市李?商贸有限公司");
+  LoadOptions strict;
+  strict.strict = true;
+  for (const std::string& bytes : {data, std::string(kUtf8Bom) + data}) {
+    Loaded l = LoadForm(bytes);
+    EXPECT_EQ(l.report.loaded, 1u) << Errors(l.report);
+    EXPECT_EQ(l.report.warned, 0u);
+    const std::string path = TempPath("utf8_question.csv");
+    WriteFile(path, bytes);
+    Loaded f = LoadFormFile(path, strict);
+    std::remove(path.c_str());
+    EXPECT_EQ(f.report.loaded, 1u) << Errors(f.report);
+    EXPECT_EQ(f.report.warned, 0u);
+  }
+}
+
+// With --strict, the lost character is an error: the row is rejected, with its other errors.
+TEST(ReportForm, StrictMakesLostCharacterAnError) {
+  LoadOptions strict;
+  strict.strict = true;
+  Loaded l = LoadFormFile(SourcePath("tests/data/gbk_lost_characters.csv"), strict);
+  ASSERT_TRUE(l.status.ok()) << l.status.ToString();
+  EXPECT_EQ(l.report.loaded, 1u);
+  ASSERT_EQ(l.report.rejected, 2u);
+  EXPECT_EQ(l.report.warned, 0u);
+  ASSERT_EQ(l.report.errors.size(), 2u);
+  EXPECT_EQ(l.report.errors[0].row, 2u);
+  EXPECT_EQ(l.report.errors[0].field, "name");
+  EXPECT_EQ(l.report.errors[1].row, 3u);
+  EXPECT_EQ(l.report.errors[1].field, "legal_rep");
+  ASSERT_EQ(l.entries.size(), 1u);
+  EXPECT_EQ(l.entries[0].name, "营口某某科技有限公司");
+}
+
+// A GB18030 file keeps the characters GBK cannot write, and gives no warning.
+TEST(ReportForm, Gb18030FileKeepsRareCharacters) {
+  Loaded l = LoadFormFile(SourcePath("tests/data/gb18030_rare_characters.csv"));
+  ASSERT_TRUE(l.status.ok()) << l.status.ToString();
+  ASSERT_EQ(l.entries.size(), 3u) << Errors(l.report);
+  EXPECT_EQ(l.entries[0].name, "营口市李䶮商贸有限公司");
+  EXPECT_EQ(l.entries[1].legal_rep, "𠮷某");
+  EXPECT_EQ(l.entries[2].name, "营口㐀丰科技有限公司");
+  EXPECT_EQ(l.report.warned, 0u);
 }
 
 TEST(ReportForm, MissingFileIsAnIoError) {

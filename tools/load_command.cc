@@ -26,20 +26,25 @@ namespace {
 
 constexpr char kHelp[] =
     R"(usage: credlist load FILE... --data DIR [--format csv|ndjson] [--department NAME]
-                     [--replace] [--skip-invalid]
+                     [--replace] [--skip-invalid] [--strict]
        credlist load --postgres CONNINFO --table T --data DIR [--replace] [--skip-invalid]
 
 Validates every record and writes the valid ones to the data directory in one transaction.
-A rejected record is reported as FILE:ROW: field: reason. Unless --skip-invalid, a load with
+A rejected record is reported as FILE:ROW: field: reason, one line for each of its bad fields.
+A cell that loads but looks damaged is reported as FILE:ROW: field: warning: reason: a '?' in
+a name (企业名称, 姓名, 法定代表人) of a GBK file, where a GBK writer lost a character it cannot
+encode (save the file as GB18030 or UTF-8 to keep it). Unless --skip-invalid, a load with
 any rejected record loads nothing and exits 1. An entry whose entry_id is already stored
-replaces it. At the end: rows, loaded, rejected, and the subjects that are on the red and the
-black list at once (a snapshot is taken as decided: no cross-check runs).
+replaces it. At the end: rows, loaded, rejected, warnings (when there are any), and the subjects
+that are on the red and the black list at once (a snapshot is taken as decided: no
+cross-check runs).
 
   --data DIR          the data directory (created when missing)
   --format F          csv (the seed's 报送表, UTF-8 or GBK) or ndjson; default: by extension
   --department NAME   the 认定部门 of records that name none
   --replace           the load replaces everything stored (entries not in it are removed)
   --skip-invalid      load the valid records even when some are rejected
+  --strict            a warning rejects its record (a lost character of a name is an error)
   --postgres CONNINFO take a snapshot of a PostgreSQL table (libpq connection string)
   --table T           the table (or schema.table) to take with --postgres
 )";
@@ -211,7 +216,7 @@ class Pipeline {
 
 int RunLoad(int argc, char** argv) {
   Args args(argc, argv, 0, {"format", "department", "postgres", "table"},
-            {"replace", "skip-invalid"});
+            {"replace", "skip-invalid", "strict"});
   if (!args.ok()) return Usage("%s", args.error().c_str());
   if (args.Has("help")) return std::fputs(kHelp, stdout), 0;
   if (!args.Has("data")) return Usage("load needs --data DIR");
@@ -245,15 +250,22 @@ int RunLoad(int argc, char** argv) {
     Progress progress(source);
     LoadOptions options;
     options.department = args.Get("department");
+    options.strict = args.Has("strict");
     options.progress = [&](uint64_t done, uint64_t all) { progress(done, all); };
     Status s = load(options, &report);
     for (const RowError& e : report.errors)
       std::fprintf(stderr, "%s:%llu: %s: %s\n", source.c_str(),
                    static_cast<unsigned long long>(e.row),
                    e.field.empty() ? "record" : e.field.c_str(), e.reason.c_str());
-    if (report.rejected > report.errors.size())
-      std::fprintf(stderr, "%s: %llu more rejected rows not shown\n", source.c_str(),
-                   static_cast<unsigned long long>(report.rejected - report.errors.size()));
+    if (report.errors_unlisted > 0)
+      std::fprintf(stderr, "%s: %llu more errors not shown\n", source.c_str(),
+                   static_cast<unsigned long long>(report.errors_unlisted));
+    for (const RowError& e : report.warnings)
+      std::fprintf(stderr, "%s:%llu: %s: warning: %s\n", source.c_str(),
+                   static_cast<unsigned long long>(e.row), e.field.c_str(), e.reason.c_str());
+    if (report.warned > report.warnings.size())
+      std::fprintf(stderr, "%s: %llu more warnings not shown\n", source.c_str(),
+                   static_cast<unsigned long long>(report.warned - report.warnings.size()));
     if (!s.ok()) {
       std::fprintf(stderr, "credlist: %s: %s\n", source.c_str(), s.ToString().c_str());
       failed = true;
@@ -264,6 +276,7 @@ int RunLoad(int argc, char** argv) {
     total.rows += report.rows;
     total.loaded += report.loaded;
     total.rejected += report.rejected;
+    total.warned += report.warned;
   };
 
   if (pg) {
@@ -286,6 +299,8 @@ int RunLoad(int argc, char** argv) {
     std::printf(
         "rows: %llu\nloaded: %llu\nrejected: %llu\n", static_cast<unsigned long long>(total.rows),
         static_cast<unsigned long long>(loaded), static_cast<unsigned long long>(total.rejected));
+    if (total.warned > 0)
+      std::printf("warnings: %llu\n", static_cast<unsigned long long>(total.warned));
   };
   // Nothing is visible until Commit: a failed or refused load drops the writer, which rolls
   // the whole transaction back.

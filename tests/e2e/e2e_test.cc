@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <boost/asio.hpp>
@@ -418,6 +419,51 @@ TEST(Cli, GbkReportFormLoadsLikeUtf8) {
   Output g = RunCli({"load", SourcePath("data/sample_report_form_gbk.csv"), "--data", b.path()});
   ASSERT_EQ(g.status, 0) << g.err;
   EXPECT_EQ(u.out, g.out);
+}
+
+// A '?' in a name of a GBK file is a character the writer lost: the load warns on stderr with
+// the row and field and counts the warnings in its summary; --strict rejects those rows.
+TEST(Cli, LoadWarnsOfLostCharactersAndStrictRejects) {
+  TempDir a, b;
+  const std::string file = SourcePath("tests/data/gbk_lost_characters.csv");
+  Output w = RunCli({"load", file, "--data", a.path()});
+  ASSERT_EQ(w.status, 0) << w.err;
+  EXPECT_EQ(w.out, "rows: 3\nloaded: 3\nrejected: 0\nwarnings: 2\n");
+  EXPECT_NE(
+      w.err.find("gbk_lost_characters.csv:2: name: warning: 企业名称: '营口市李?商贸有限公司' "
+                 "has a '?'"),
+      std::string::npos)
+      << w.err;
+  EXPECT_NE(w.err.find("gbk_lost_characters.csv:3: legal_rep: warning: 法定代表人: '李?明'"),
+            std::string::npos)
+      << w.err;
+
+  Output s = RunCli({"load", file, "--data", b.path(), "--strict"});
+  EXPECT_EQ(s.status, 1);
+  EXPECT_EQ(s.out, "rows: 3\nloaded: 0\nrejected: 2\n");
+  EXPECT_NE(s.err.find("gbk_lost_characters.csv:2: name: 企业名称:"), std::string::npos) << s.err;
+  EXPECT_EQ(s.err.find("warning:"), std::string::npos) << s.err;
+}
+
+// Every bad cell of a row is printed, each on its own line; the row counts once.
+TEST(Cli, LoadPrintsEveryBadCellOfARow) {
+  TempDir dir;
+  const std::string path = dir.File("form.csv");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "黑名单类型,企业名称,统一社会信用代码,认定日期,处罚有效期\n"
+        << "失信被执行人,营口某某贸易有限公司," << kUnknownUscc << ",46027,3/9/2026\n";
+  }
+  Output o = RunCli({"load", path, "--data", dir.path()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.out.find("rejected: 1\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.err.find("form.csv:2: decided_on: 认定日期: '46027' looks like an Excel date serial "
+                       "for 2026-01-05"),
+            std::string::npos)
+      << o.err;
+  EXPECT_NE(o.err.find("form.csv:2: valid_until: 处罚有效期: '3/9/2026' has its year last"),
+            std::string::npos)
+      << o.err;
 }
 
 TEST(Cli, CheckAndScreenFromTheCommandLine) {
