@@ -192,6 +192,14 @@ bool LooksScientific(std::string_view s) {
   return digits() && i == s.size();
 }
 
+// An integer of at most 15 digits: a number Excel keeps exactly (a 15-digit 工商注册号).
+bool IsShortInteger(std::string_view s) {
+  if (s.empty() || s.size() > 15) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
 // Splits a 备忘录 cell on 、，,；; and spaces.
 void SplitMemoranda(std::string_view s, std::vector<std::string_view>* out) {
   static constexpr std::string_view kSeparators[] = {"、", "，", "；", "\xE3\x80\x80",
@@ -227,8 +235,12 @@ struct Column {
 struct Cell {
   std::string_view text;
   const Column* from = nullptr;  // nullptr when the file has no such column
+  bool number = false;           // a spreadsheet kept it as a number
 };
 
+}  // namespace
+
+// Named (not in the anonymous namespace) so that ReportFormRows can hold one.
 class FormReader {
  public:
   FormReader(const LoadOptions& options, const EntrySink& sink, LoadReport* report)
@@ -244,12 +256,15 @@ class FormReader {
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
 
-  void Record(uint64_t line, std::span<const std::string_view> cells) {
+  // `numbers` (empty, or one flag per cell) says which cells a spreadsheet stored as numbers.
+  void Record(uint64_t line, std::span<const std::string_view> cells,
+              std::span<const bool> numbers = {}) {
     if (!status_.ok()) return;
     bool any = false;
     for (std::string_view c : cells) any = any || !TrimCell(c).empty();
     if (!any) return;
     if (header_found_) {
+      numbers_ = numbers;
       Row(line, cells);
       return;
     }
@@ -333,7 +348,7 @@ class FormReader {
       if (!cell.from) cell.from = &c;
       if (c.index >= cells.size()) continue;
       const std::string_view text = TrimCell(cells[c.index]);
-      if (!text.empty()) return Cell{text, &c};
+      if (!text.empty()) return Cell{text, &c, c.index < numbers_.size() && numbers_[c.index]};
     }
     return cell;
   }
@@ -482,7 +497,14 @@ class FormReader {
       ReplaceWithValid("uscc", &fields_);
     }
     for (Col c : {kUscc, kRegNo, kIdNumber, kLegalRepId}) {
-      if (LooksScientific(cell[c].text)) {
+      if (cell[c].number && !IsShortInteger(cell[c].text)) {
+        Bad(line, kColField[c], c,
+            "'" + std::string(cell[c].text) +
+                "' is a number in the sheet, and Excel keeps only 15 significant digits of a "
+                "number: its digits may be lost; format the column as text (文本) and enter the "
+                "identifiers again from the original records");
+        ReplaceWithValid(kColField[c], &fields_);
+      } else if (LooksScientific(cell[c].text)) {
         Bad(line, kColField[c], c,
             "'" + std::string(cell[c].text) +
                 "' is a number Excel shortened to scientific notation: its digits are lost; take "
@@ -518,7 +540,7 @@ class FormReader {
       fields_.valid_until = valid_until_;
     }
 
-    SplitMemoranda(cell[kMemoranda].text, &fields_.memoranda);
+    SplitMemoranda(cell[Col::kMemoranda].text, &fields_.memoranda);
 
     Status made = FillEntry(fields_, &entry_);
     if (made.ok() && row_errors_.empty()) {
@@ -551,6 +573,7 @@ class FormReader {
   std::vector<Column> columns_[kCols];
   const Column* used_[kCols] = {};
   bool not_utf8_ = false;  // the file was decoded from GBK/GB18030
+  std::span<const bool> numbers_;  // of the row being read
   EntryFields fields_;
   Entry entry_;
   std::vector<RowError> row_errors_;        // the current row's
@@ -558,12 +581,26 @@ class FormReader {
   std::string decided_on_, valid_from_, valid_until_;
 };
 
+namespace {
+
 // Calls options.progress once per kBlockBytes of input.
 void Progress(const LoadOptions& options, uint64_t done, uint64_t total) {
   if (options.progress) options.progress(done, total);
 }
 
 }  // namespace
+
+ReportFormRows::ReportFormRows(const LoadOptions& options, const EntrySink& sink,
+                               LoadReport* report)
+    : form_(std::make_unique<FormReader>(options, sink, report)) {}
+ReportFormRows::~ReportFormRows() = default;
+
+void ReportFormRows::Add(uint64_t row, std::span<const std::string_view> cells,
+                         std::span<const bool> numbers) {
+  form_->Record(row, cells, numbers);
+}
+bool ReportFormRows::ok() const { return form_->ok(); }
+Status ReportFormRows::Finish() { return form_->Finish(); }
 
 Status LoadReportForm(std::string_view data, const LoadOptions& options, const EntrySink& sink,
                       LoadReport* report) {

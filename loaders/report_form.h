@@ -48,6 +48,9 @@
 // Separate calls are independent; one call runs on the caller's thread.
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -55,6 +58,28 @@
 #include "loaders/load.h"
 
 namespace credlist {
+
+class FormReader;
+
+// The form's rules applied to rows of cells from any source (the CSV reader above, a sheet of
+// an .xlsx: loaders/xlsx_form.h): the header search, the columns, each row's validation.
+// Add rows in order, each with the number reported in its errors (a CSV line, a sheet row);
+// `numbers`, when not empty, flags the cells a spreadsheet stored as numbers: such a cell in an
+// identifier column is rejected unless it is an integer of at most 15 digits (Excel keeps 15
+// significant digits). Finish() gives the whole-file error, if any.
+class ReportFormRows {
+ public:
+  ReportFormRows(const LoadOptions& options, const EntrySink& sink, LoadReport* report);
+  ~ReportFormRows();
+  void Add(uint64_t row, std::span<const std::string_view> cells,
+           std::span<const bool> numbers = {});
+  // False once a whole-file error (a bad header) stops the read: later rows are ignored.
+  bool ok() const;
+  Status Finish();
+
+ private:
+  std::unique_ptr<FormReader> form_;
+};
 
 Status LoadReportForm(std::string_view data, const LoadOptions& options, const EntrySink& sink,
                       LoadReport* report);

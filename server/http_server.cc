@@ -1,6 +1,10 @@
 #include "server/http_server.h"
 
 #include <unistd.h>
+
+#include "formats/screen_xlsx.h"
+#include "formats/xlsx_writer.h"
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -24,6 +28,9 @@ constexpr size_t kFirstRead = 8 << 10;
 constexpr size_t kScreenBlock = 256 << 10;     // body bytes read per step of a screen
 constexpr size_t kScreenHighWater = 16 << 20;  // output waiting for the client: stop reading
 constexpr size_t kScreenChunk = 64 << 10;      // output worth a chunk of its own
+// A screen answered as an .xlsx is made once the input is done: its NDJSON waits whole, up to
+// this much.
+constexpr size_t kScreenXlsxAnswerLimit = size_t{256} << 20;
 
 Method MethodOf(http::verb v) {
   switch (v) {
@@ -144,6 +151,7 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     req.body = body;
     req.content_type = Field(msg, http::field::content_type);
     req.authorization = Field(msg, http::field::authorization);
+    req.accept = Field(msg, http::field::accept);
     req.responder = this;
     return req;
   }
@@ -183,6 +191,11 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     auto r = std::to_chars(buf, buf + sizeof buf, res_.body.size());
     head_.append(buf, r.ptr);
     if (res_.status == 401) head_.append("\r\nWWW-Authenticate: Bearer");
+    if (!res_.filename.empty()) {
+      head_.append("\r\nContent-Disposition: attachment; filename=\"");
+      head_.append(res_.filename);
+      head_.push_back('"');
+    }
     head_.append(keep_alive_ ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
     worker_.metrics.Record(res_.route, res_.status, Clock::now() - start_);
     const std::array<net::const_buffer, 2> buffers = {
@@ -229,6 +242,24 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
       unread_body_ = !header_->is_done();
       return Respond();
     }
+    if (screener_->format() == ScreenFormat::kXlsx) {
+      // An .xlsx is kept whole: bounded, and refused at once when it says it is too large.
+      screener_->set_xlsx_limit(options_.screen_xlsx_limit);
+      if (header_->content_length() && *header_->content_length() > options_.screen_xlsx_limit) {
+        screener_.reset();
+        worker_.metrics.screen_xlsx_too_large.fetch_add(1, std::memory_order_relaxed);
+        keep_alive_ = false;
+        unread_body_ = true;
+        WriteProblem(Status::Make(StatusCode::kTooLarge, "body",
+                                  "the .xlsx is larger than " +
+                                      std::to_string(options_.screen_xlsx_limit >> 20) +
+                                      " MiB, the server's limit (serve --screen-xlsx-limit)"),
+                     &res_);
+        res_.route = Route::kScreen;
+        return Respond();
+      }
+    }
+    xlsx_answer_ = req.accept.find(kXlsxContentType) != std::string_view::npos;
     stream_body_.emplace(std::move(*header_));
     stream_body_->body_limit(boost::none);
     inbuf_.resize(kScreenBlock);
@@ -273,16 +304,42 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     }
     worker_.metrics.screen_rows.fetch_add(screener_->summary().rows - rows_before,
                                           std::memory_order_relaxed);
+    if (s.ok() && xlsx_answer_ && queued_.size() > kScreenXlsxAnswerLimit)
+      s = Status::Make(StatusCode::kTooLarge, "Accept",
+                       "the answer is larger than an .xlsx answer may be (" +
+                           std::to_string(kScreenXlsxAnswerLimit >> 20) +
+                           " MiB); ask for application/x-ndjson, which streams");
     if (!s.ok()) {
       if (headers_sent_) return Close();  // the 200 is gone; cut the stream short
+      if (s.code() == StatusCode::kTooLarge && s.field() == "body")
+        worker_.metrics.screen_xlsx_too_large.fetch_add(1, std::memory_order_relaxed);
+      unread_body_ = !stream_body_->is_done();
       keep_alive_ = false;
       WriteProblem(s, &res_);
       res_.route = Route::kScreen;
       screener_.reset();
       return Respond();
     }
+    if (xlsx_answer_) return input_done_ ? RespondXlsx() : ScreenRead();
     Pump();
     if (!input_done_ && queued_.size() < kScreenHighWater) ScreenRead();
+  }
+
+  // The whole NDJSON answer as one .xlsx response (formats/screen_xlsx.h).
+  void RespondXlsx() {
+    screener_.reset();
+    stream_body_.reset();
+    res_.Reset();
+    res_.route = Route::kScreen;
+    if (Status s = ScreenResultToXlsx(queued_, &res_.body); !s.ok()) {
+      res_.body.clear();
+      WriteProblem(s, &res_);
+    } else {
+      res_.content_type = kXlsxContentType;
+      res_.filename = "screen.xlsx";
+    }
+    queued_.clear();
+    Respond();
   }
 
   // Writes what is queued, as one chunk, unless a write is under way.
@@ -373,6 +430,7 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
 
   std::optional<http::request_parser<http::buffer_body>> stream_body_;
   std::unique_ptr<Screener> screener_;
+  bool xlsx_answer_ = false;  // Accept: the xlsx type; the answer is sent whole at the end
   std::vector<char> inbuf_;
   uint64_t screen_bytes_ = 0;  // body bytes of the current screen
   std::string queued_, pending_, tail_;

@@ -18,6 +18,7 @@
 
 #include "engine/status.h"
 #include "server/router.h"
+#include "server/screen.h"
 
 namespace credlist {
 
@@ -25,9 +26,10 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   int threads = 0;                        // 0: one per core
   size_t body_limit = 16 << 20;           // POST /v1/check and the others; /v1/screen streams
-  int idle_timeout_seconds = 60;          // a kept-alive connection with no request is closed
-  int header_timeout_seconds = 10;        // from a request's first bytes to the end of its header
-  int body_timeout_seconds = 60;          // to receive a (bounded) body; a screen: per block
+  size_t screen_xlsx_limit = kDefaultScreenXlsxLimit;  // an .xlsx to screen is kept whole
+  int idle_timeout_seconds = 60;    // a kept-alive connection with no request is closed
+  int header_timeout_seconds = 10;  // from a request's first bytes to the end of its header
+  int body_timeout_seconds = 60;    // to receive a (bounded) body; a screen: per block
 };
 
 class HttpServer {

@@ -5,7 +5,7 @@
 //     force today, filtered (engine/list_index.h), a page of them; natural persons masked for
 //     anyone, whole for a token holder (server/encode.h). page is 1-based; page_size defaults
 //     to 50, at most 500. An unknown department, category or memorandum gives an empty page.
-//   GET /v1/publications/{YYYYQn}?list=red|black&format=csv|json&part=entries|announcements
+//   GET /v1/publications/{YYYYQn}?list=red|black&format=csv|json|xlsx&part=entries|announcements
 //     → the publication of engine/publication.h, masked for every caller (a public document,
 //     the same bytes as `credlist export`), made once per snapshot, live overlay and spec
 //     (engine/publication_cache.h) and copied into each answer.
@@ -17,6 +17,8 @@
 #include "engine/list_index.h"
 #include "engine/publication.h"
 #include "engine/publication_cache.h"
+#include "formats/publication_xlsx.h"
+#include "formats/xlsx_writer.h"
 #include "server/encode.h"
 #include "server/router.h"
 
@@ -104,9 +106,24 @@ void Router::GetPublication(std::string_view quarter, std::string_view query, Wo
   QueryParam(query, "list", &list);
   QueryParam(query, "format", &format);
   QueryParam(query, "part", &part);
-  auto spec = MakePublicationSpec(PercentDecode(quarter), list, format, part, Today());
+  // xlsx: the CSV document's cells as a workbook (formats/publication_xlsx.h).
+  const bool xlsx = format == "xlsx";
+  auto spec =
+      MakePublicationSpec(PercentDecode(quarter), list, xlsx ? "csv" : format, part, Today());
   if (!spec.ok()) return WriteProblem(spec.status(), res);
   const Snapshot& snap = w.snapshot.Get();
+  if (xlsx) {
+    const PublicationCsvFn csv = [&](const PublicationSpec& s) {
+      return publications_->Get(snap, w.snapshot.Live(), s);
+    };
+    if (Status s = WritePublicationXlsx(*spec, csv, &res->body); !s.ok()) {
+      res->body.clear();
+      return WriteProblem(s, res);
+    }
+    res->content_type = kXlsxContentType;
+    res->filename = PublicationXlsxFilename(*spec);
+    return;
+  }
   const std::shared_ptr<const std::string> document =
       publications_->Get(snap, w.snapshot.Live(), *spec);
   res->body.append(*document);

@@ -78,6 +78,17 @@ std::string Metrics::Render(const Snapshot& snap) const {
   out += "# HELP credlist_screen_rows_total Rows screened by /v1/screen.\n";
   out += "# TYPE credlist_screen_rows_total counter\n";
   Append(&out, "credlist_screen_rows_total %llu\n", static_cast<unsigned long long>(rows));
+  uint64_t too_large = 0;
+  for (const Shard& s : shards_)
+    too_large += s.screen_xlsx_too_large.load(std::memory_order_relaxed);
+  out += "# HELP credlist_screen_xlsx_too_large_total .xlsx bodies /v1/screen refused (413).\n";
+  out += "# TYPE credlist_screen_xlsx_too_large_total counter\n";
+  Append(&out, "credlist_screen_xlsx_too_large_total %llu\n",
+         static_cast<unsigned long long>(too_large));
+  out += "# HELP credlist_screen_xlsx_limit_bytes The largest .xlsx body /v1/screen takes.\n";
+  out += "# TYPE credlist_screen_xlsx_limit_bytes gauge\n";
+  Append(&out, "credlist_screen_xlsx_limit_bytes %llu\n",
+         static_cast<unsigned long long>(screen_xlsx_limit_.load(std::memory_order_relaxed)));
   out += "# HELP credlist_entries Entries in the current snapshot by list.\n";
   out += "# TYPE credlist_entries gauge\n";
   for (ListKind l : {ListKind::kRed, ListKind::kBlack, ListKind::kWatch})

@@ -40,11 +40,14 @@ class Metrics {
     std::atomic<uint64_t> latency[kRoutes][kBuckets.size() + 1] = {};
     std::atomic<uint64_t> latency_sum_ns[kRoutes] = {};
     std::atomic<uint64_t> screen_rows{0};
+    std::atomic<uint64_t> screen_xlsx_too_large{0};  // .xlsx bodies refused with 413
     void Record(Route route, unsigned status, std::chrono::nanoseconds took);
   };
 
   Shard& NewShard();
   void RecordLoad(double seconds, uint64_t entries);
+  // The largest .xlsx body /v1/screen takes (serve --screen-xlsx-limit), shown as a gauge.
+  void SetScreenXlsxLimit(uint64_t bytes) { screen_xlsx_limit_ = bytes; }
   // Prometheus text exposition format 0.0.4.
   std::string Render(const Snapshot& snap) const;
 
@@ -53,6 +56,7 @@ class Metrics {
   std::deque<Shard> shards_;  // stable addresses
   double last_load_seconds_ = 0;
   uint64_t loads_ = 0;
+  std::atomic<uint64_t> screen_xlsx_limit_{0};
 };
 
 }  // namespace credlist

@@ -51,13 +51,15 @@ struct Request {
   std::string_view body;
   std::string_view content_type;
   std::string_view authorization;
+  std::string_view accept;         // the Accept header (POST /v1/screen may ask for an .xlsx)
   Responder* responder = nullptr;  // null where no response can come later (tests)
 };
 
 struct Response {
   unsigned status = 200;
   std::string_view content_type = "application/json";
-  std::string body;  // reused across requests: cleared, never shrunk
+  std::string body;      // reused across requests: cleared, never shrunk
+  std::string filename;  // set: Content-Disposition: attachment; filename="…" (a download)
   Route route = Route::kOther;
   bool deferred = false;  // the handler answers later, through Request::responder
   void Reset() {
@@ -65,6 +67,7 @@ struct Response {
     status = 200;
     content_type = "application/json";
     body.clear();
+    filename.clear();
     route = Route::kOther;
   }
 };

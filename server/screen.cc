@@ -1,6 +1,9 @@
 #include "server/screen.h"
 
 #include <algorithm>
+#include <memory>
+
+#include "loaders/xlsx.h"
 
 namespace credlist {
 namespace {
@@ -26,6 +29,18 @@ Screener::Screener(std::shared_ptr<const Snapshot> snap, Day as_of, Visibility v
 Status Screener::Feed(std::string_view bytes, std::string* out) {
   if (!error_.ok()) return error_;
   out_ = out;
+  if (format_ == ScreenFormat::kXlsx) {
+    if (xlsx_.size() + bytes.size() > xlsx_limit_) {
+      xlsx_.clear();
+      error_ = Status::Make(StatusCode::kTooLarge, "body",
+                            "the .xlsx is larger than " + std::to_string(xlsx_limit_ >> 20) +
+                                " MiB, the server's limit (serve --screen-xlsx-limit); send it "
+                                "as CSV, which streams, or split it");
+    } else {
+      xlsx_.append(bytes);
+    }
+    return error_;
+  }
   if (format_ == ScreenFormat::kCsv) {
     decoded_.clear();
     Status s = decoder_.Feed(bytes, &decoded_);
@@ -58,7 +73,27 @@ Status Screener::Feed(std::string_view bytes, std::string* out) {
 Status Screener::Finish(std::string* out) {
   out_ = out;
   if (!error_.ok()) return error_;
-  if (format_ == ScreenFormat::kCsv) {
+  if (format_ == ScreenFormat::kXlsx) {
+    std::vector<std::string_view> texts;
+    std::unique_ptr<bool[]> numbers;  // std::vector<bool> has no span
+    size_t numbers_size = 0;
+    Status s = ReadXlsx(xlsx_, {}, [&](uint64_t, std::span<const XlsxCell> cells) {
+      texts.clear();
+      if (cells.size() > numbers_size) {
+        numbers = std::make_unique<bool[]>(cells.size());
+        numbers_size = cells.size();
+      }
+      for (size_t i = 0; i < cells.size(); ++i) {
+        texts.push_back(cells[i].text);
+        numbers[i] = cells[i].kind == XlsxCellKind::kNumber;
+      }
+      OnSheetRow(texts, std::span<const bool>(numbers.get(), cells.size()));
+    });
+    std::string().swap(xlsx_);
+    if (!s.ok() && error_.ok()) error_ = Status::Invalid("body", s.reason());
+    if (!have_header_ && error_.ok())
+      error_ = Status::Invalid("body", "the sheet has no header row");
+  } else if (format_ == ScreenFormat::kCsv) {
     auto on_record = [this](uint64_t line, std::span<const std::string_view> f) {
       OnCsvRecord(line, f);
     };
@@ -84,9 +119,8 @@ Status Screener::Finish(std::string* out) {
   return Status::Ok();
 }
 
-void Screener::OnCsvRecord(uint64_t line, std::span<const std::string_view> fields) {
-  if (!error_.ok()) return;
-  if (!have_header_) {
+void Screener::SetHeader(std::span<const std::string_view> fields) {
+  {
     for (size_t i = 0; i < fields.size(); ++i) {
       std::string_view h = Trim(fields[i]);
       if (h == "key")
@@ -102,12 +136,51 @@ void Screener::OnCsvRecord(uint64_t line, std::span<const std::string_view> fiel
     }
     if (key_col_ < 0) {
       error_ = Status::Invalid(
-          "key", "the CSV header has no column named key, 统一社会信用代码 or 证件号码");
+          "key", std::string(format_ == ScreenFormat::kXlsx ? "the sheet's" : "the CSV") +
+                     " header has no column named key, 统一社会信用代码 or 证件号码");
       return;
     }
     have_header_ = true;
-    return;
   }
+}
+
+namespace {
+
+// An integer of at most 15 digits: a number Excel keeps exactly.
+bool IsShortInteger(std::string_view s) {
+  if (s.empty() || s.size() > 15) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+}  // namespace
+
+void Screener::OnSheetRow(std::span<const std::string_view> cells, std::span<const bool> numbers) {
+  if (!error_.ok()) return;
+  if (!have_header_) return SetHeader(cells);
+  auto field = [&](int col) {
+    return col >= 0 && static_cast<size_t>(col) < cells.size() ? Trim(cells[col])
+                                                               : std::string_view();
+  };
+  int col = key_col_;
+  std::string_view key = field(key_col_);
+  if (key.empty()) key = field(col = alt_key_col_);
+  if (!key.empty() && numbers[col] && !IsShortInteger(key)) {
+    ++summary_.rows;
+    AddInvalid(key, Status::Invalid("key", "'" + std::string(key) +
+                                               "' is a number in the sheet, and Excel keeps only "
+                                               "15 significant digits of a number; format the "
+                                               "column as text (文本) and enter the keys again"));
+  } else {
+    AddRow(key, field(name_col_));
+  }
+  if (rows_.size() >= kBatch) Flush();
+}
+
+void Screener::OnCsvRecord(uint64_t line, std::span<const std::string_view> fields) {
+  if (!error_.ok()) return;
+  if (!have_header_) return SetHeader(fields);
   if (fields.size() == 1 && Trim(fields[0]).empty()) return;  // a blank line
   auto field = [&](int col) {
     return col >= 0 && static_cast<size_t>(col) < fields.size() ? Trim(fields[col])

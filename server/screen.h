@@ -1,7 +1,11 @@
 // Screener: bulk screening of an applicant list (POST /v1/screen, `credlist screen`).
 //
 // Rows come in as CSV (a column named key, 统一社会信用代码 or 证件号码; a name column
-// optional; UTF-8 or GBK) or NDJSON ({"key":…,"name":…}), in chunks of any size and split anywhere.
+// optional; UTF-8 or GBK) or NDJSON ({"key":…,"name":…}), in chunks of any size and split anywhere;
+// or as an .xlsx workbook (its first sheet, the same columns as the CSV), which is read whole
+// first (a zip's directory is at its end): its bytes are kept up to xlsx_limit, past which the
+// screen stops with a kTooLarge error (413). A key cell the sheet stores as a number is an
+// invalid row unless it is an integer of at most 15 digits (Excel keeps 15 significant digits).
 // Each hit and each invalid row goes out as one NDJSON line {"row":N,…}; Finish() adds the summary
 // line. Rows are numbered from 1, the first data row (the CSV header is not a row). Rows are looked
 // up in batches, so that the probes of a batch overlap their memory misses. Memory stays bounded by
@@ -25,7 +29,10 @@
 
 namespace credlist {
 
-enum class ScreenFormat { kCsv, kNdjson };
+enum class ScreenFormat { kCsv, kNdjson, kXlsx };
+
+// The most bytes of an .xlsx body kept by default (serve --screen-xlsx-limit).
+inline constexpr size_t kDefaultScreenXlsxLimit = size_t{64} << 20;
 
 struct ScreenSummary {
   uint64_t rows = 0;
@@ -46,6 +53,8 @@ class Screener {
   const ScreenSummary& summary() const { return summary_; }
   // Reads the life cycle's entries too (engine/live.h), held for the whole screen.
   void set_live(std::shared_ptr<const LiveOverlay> live) { live_ = std::move(live); }
+  void set_xlsx_limit(size_t bytes) { xlsx_limit_ = bytes; }
+  ScreenFormat format() const { return format_; }
   // Called for each hit (the audit of natural persons' checks: server/entries_handler.cc),
   // with the snapshot it was read from and the measures it listed.
   using HitFn = std::function<void(const CheckResult&, std::string_view check_id,
@@ -72,6 +81,9 @@ class Screener {
   static constexpr size_t kBatch = 256;
 
   void OnCsvRecord(uint64_t line, std::span<const std::string_view> fields);
+  // The header's columns; an error when there is no key column.
+  void SetHeader(std::span<const std::string_view> fields);
+  void OnSheetRow(std::span<const std::string_view> cells, std::span<const bool> numbers);
   void OnNdjsonLine(std::string_view line);
   void AddRow(std::string_view key, std::string_view name);
   void AddInvalid(std::string_view key, const Status& why);
@@ -97,6 +109,10 @@ class Screener {
   CsvReader csv_;
   bool have_header_ = false;
   int key_col_ = -1, alt_key_col_ = -1, name_col_ = -1;
+
+  // xlsx state: the body so far.
+  std::string xlsx_;
+  size_t xlsx_limit_ = kDefaultScreenXlsxLimit;
 
   // NDJSON state.
   std::string partial_line_;

@@ -1,5 +1,6 @@
 // POST /v1/screen: the checks before a bulk screen starts streaming.
 #include "engine/policy.h"
+#include "formats/xlsx_writer.h"
 #include "server/ledger_writer.h"
 #include "server/policy_handler.h"
 #include "server/router.h"
@@ -45,8 +46,13 @@ std::unique_ptr<Screener> Router::StartScreen(const Request& req, Worker& w, Res
   } else if (type == "application/x-ndjson" || type == "application/ndjson" ||
              type == "application/jsonl") {
     format = ScreenFormat::kNdjson;
+  } else if (type == kXlsxContentType) {
+    format = ScreenFormat::kXlsx;
   } else {
-    WriteProblem(415, "POST /v1/screen takes text/csv or application/x-ndjson", res);
+    WriteProblem(415,
+                 "POST /v1/screen takes text/csv, application/x-ndjson or an .xlsx (" +
+                     std::string(kXlsxContentType) + ")",
+                 res);
     return nullptr;
   }
   std::shared_ptr<const Snapshot> snap = catalog_.Current();

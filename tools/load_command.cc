@@ -17,6 +17,8 @@
 #include "loaders/parallel_ndjson.h"
 #include "loaders/postgres.h"
 #include "loaders/report_form.h"
+#include "loaders/sniff.h"
+#include "loaders/xlsx_form.h"
 #include "store/sqlite_store.h"
 #include "tools/args.h"
 #include "tools/commands.h"
@@ -25,8 +27,8 @@ namespace credlist {
 namespace {
 
 constexpr char kHelp[] =
-    R"(usage: credlist load FILE... --data DIR [--format csv|ndjson] [--department NAME]
-                     [--replace] [--skip-invalid] [--strict]
+    R"(usage: credlist load FILE... --data DIR [--format csv|ndjson|xlsx] [--sheet NAME]
+                     [--department NAME] [--replace] [--skip-invalid] [--strict]
        credlist load --postgres CONNINFO --table T --data DIR [--replace] [--skip-invalid]
 
 Validates every record and writes the valid ones to the data directory in one transaction.
@@ -40,7 +42,10 @@ that are on the red and the black list at once (a snapshot is taken as decided: 
 cross-check runs).
 
   --data DIR          the data directory (created when missing)
-  --format F          csv (the seed's 报送表, UTF-8 or GBK) or ndjson; default: by extension
+  --format F          csv (the seed's 报送表, UTF-8 or GBK), xlsx (the same form as an Excel
+                      workbook) or ndjson; default: by content (an NDJSON file starts with {,
+                      an .xlsx with PK; anything else is read as CSV), whatever the extension
+  --sheet NAME        the sheet of an .xlsx to read (default: the first)
   --department NAME   the 认定部门 of records that name none
   --replace           the load replaces everything stored (entries not in it are removed)
   --skip-invalid      load the valid records even when some are rejected
@@ -49,14 +54,12 @@ cross-check runs).
   --table T           the table (or schema.table) to take with --postgres
 )";
 
-std::string FormatOf(const std::string& path, const std::string& given) {
+// The format of `path`: the one given, else what its first bytes say (docs/formats.md).
+Result<std::string> FormatOf(const std::string& path, const std::string& given) {
   if (!given.empty()) return given;
-  auto ends = [&](const char* suffix) {
-    const std::string s(suffix);
-    return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0;
-  };
-  if (ends(".csv") || ends(".CSV")) return "csv";
-  return "ndjson";
+  auto format = SniffFileFormat(path);
+  if (!format.ok()) return format.status();
+  return std::string(InputFormatName(*format));
 }
 
 // A progress line on a terminal, at most ten times a second.
@@ -215,7 +218,7 @@ class Pipeline {
 }  // namespace
 
 int RunLoad(int argc, char** argv) {
-  Args args(argc, argv, 0, {"format", "department", "postgres", "table"},
+  Args args(argc, argv, 0, {"format", "sheet", "department", "postgres", "table"},
             {"replace", "skip-invalid", "strict"});
   if (!args.ok()) return Usage("%s", args.error().c_str());
   if (args.Has("help")) return std::fputs(kHelp, stdout), 0;
@@ -227,8 +230,8 @@ int RunLoad(int argc, char** argv) {
     return Usage("load needs FILE... or --postgres CONNINFO --table T");
   if (pg && !args.operands().empty()) return Usage("give files or --postgres, not both");
   const std::string format = args.Get("format");
-  if (!format.empty() && format != "csv" && format != "ndjson")
-    return Usage("--format: '%s' is not csv or ndjson", format.c_str());
+  if (!format.empty() && format != "csv" && format != "ndjson" && format != "xlsx")
+    return Usage("--format: '%s' is not csv, ndjson or xlsx", format.c_str());
 
   auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
@@ -286,11 +289,15 @@ int RunLoad(int argc, char** argv) {
     });
   } else {
     for (const std::string& path : args.operands()) {
-      const bool csv = FormatOf(path, format) == "csv";
-      // NDJSON is parsed on every core (in file order, as one thread would); CSV on this one.
-      run(path, [&](const LoadOptions& o, LoadReport* r) {
-        return csv ? LoadReportFormFile(path, o, add, r)
-                   : LoadNdjsonFileParallel(path, o, ParallelOptions{.pool = &pool}, add_batch, r);
+      const Result<std::string> file_format = FormatOf(path, format);
+      // NDJSON is parsed on every core (in file order, as one thread would); CSV and xlsx on
+      // this one.
+      run(path, [&](const LoadOptions& o, LoadReport* r) -> Status {
+        if (!file_format.ok()) return file_format.status();
+        if (*file_format == "csv") return LoadReportFormFile(path, o, add, r);
+        if (*file_format == "xlsx")
+          return LoadReportFormXlsxFile(path, args.Get("sheet"), o, add, r);
+        return LoadNdjsonFileParallel(path, o, ParallelOptions{.pool = &pool}, add_batch, r);
       });
     }
   }

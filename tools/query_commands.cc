@@ -1,9 +1,11 @@
 // credlist check and credlist screen: the HTTP answers, from the command line.
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
 #include "engine/ids.h"
 #include "engine/json_writer.h"
+#include "loaders/sniff.h"
 #include "server/encode.h"
 #include "server/screen.h"
 #include "store/ledger_store.h"
@@ -24,12 +26,14 @@ then 1.
 )";
 
 constexpr char kScreenHelp[] =
-    R"(usage: credlist screen --data DIR [--as-of YYYY-MM-DD] FILE.csv|FILE.ndjson
+    R"(usage: credlist screen --data DIR [--as-of YYYY-MM-DD] [--format csv|ndjson|xlsx] FILE
 
 Screens every row of FILE as POST /v1/screen does and prints NDJSON: one line per hit or
-invalid row ({"row":N,...}), then {"summary":{"rows","hits","invalid"}}. A CSV names its key
-column key, 统一社会信用代码 or 证件号码; NDJSON rows are {"key":...,"name":...}. - reads
-standard input as NDJSON. Memory stays flat whatever the size of FILE.
+invalid row ({"row":N,...}), then {"summary":{"rows","hits","invalid"}}. A CSV, or the first
+sheet of an .xlsx, names its key column key, 统一社会信用代码 or 证件号码; NDJSON rows are
+{"key":...,"name":...}. Without --format, FILE's first bytes decide (an NDJSON file starts
+with {, an .xlsx with PK; anything else is CSV), not its extension. - reads standard input
+as NDJSON. Memory stays flat whatever the size of FILE (an .xlsx is read whole).
 )";
 
 Result<Day> AsOf(const Args& args) {
@@ -113,17 +117,23 @@ int RunScreen(int argc, char** argv) {
   if (!as_of.ok()) return Usage("%s", as_of.status().ToString().c_str());
   const std::string path = args.operands()[0];
   std::string format = args.Get("format");
-  if (format.empty())
-    format = path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0 ? "csv" : "ndjson";
-  if (format != "csv" && format != "ndjson")
-    return Usage("--format: '%s' is not csv or ndjson", format.c_str());
+  if (format.empty()) {
+    auto sniffed = SniffFileFormat(path);
+    if (!sniffed.ok()) return Fail("%s", sniffed.status().ToString().c_str());
+    format = InputFormatName(*sniffed);
+  }
+  if (format != "csv" && format != "ndjson" && format != "xlsx")
+    return Usage("--format: '%s' is not csv, ndjson or xlsx", format.c_str());
   std::FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (!in) return Fail("%s: cannot open", path.c_str());
   auto lists = OpenLists(args);
   if (!lists.ok()) return Fail("%s", lists.status().ToString().c_str());
 
   Screener screener(lists->snap, *as_of, Visibility::kFull,
-                    format == "csv" ? ScreenFormat::kCsv : ScreenFormat::kNdjson);
+                    format == "csv"    ? ScreenFormat::kCsv
+                    : format == "xlsx" ? ScreenFormat::kXlsx
+                                       : ScreenFormat::kNdjson);
+  screener.set_xlsx_limit(SIZE_MAX);  // a local file: no server to protect
   screener.set_live(lists->live);
   std::vector<char> buf(1 << 20);
   std::string out;

@@ -25,7 +25,7 @@ namespace {
 
 constexpr char kHelp[] = R"(usage: credlist serve --data DIR [--listen HOST:PORT] [--threads N]
                       [--idle-timeout S] [--header-timeout S] [--body-timeout S]
-                      [--policy DIR] [--publicity-days N]
+                      [--policy DIR] [--publicity-days N] [--screen-xlsx-limit MIB]
 
 Serves the entries of the data directory over HTTP (API.md) until SIGINT or SIGTERM. It
 listens at once: /healthz answers while the snapshot loads, /readyz once it is loaded.
@@ -44,6 +44,9 @@ listens at once: /healthz answers while the snapshot loads, /readyz once it is l
                       holidays.txt there, when present, is the working-day calendar of
                       the publicity window (公示期).
   --publicity-days N  the default publicity window, in working days (7)
+  --screen-xlsx-limit MIB
+                      the largest .xlsx body POST /v1/screen takes, in MiB (64): an .xlsx
+                      is read whole (its zip directory is at its end); past it, 413
 
 Writes (API.md "Life cycle") are committed to the data directory before they are answered.
 )";
@@ -60,7 +63,7 @@ int Seconds(const std::string& text) {
 int RunServe(int argc, char** argv) {
   Args args(argc, argv, 0,
             {"listen", "threads", "idle-timeout", "header-timeout", "body-timeout", "policy",
-             "publicity-days"},
+             "publicity-days", "screen-xlsx-limit"},
             {});
   if (!args.ok()) return Usage("%s", args.error().c_str());
   if (args.Has("help")) return std::fputs(kHelp, stdout), 0;
@@ -82,6 +85,14 @@ int RunServe(int argc, char** argv) {
     *field = Seconds(args.Get(flag));
     if (*field < 0)
       return Usage("--%s: '%s' is not a number of seconds (1-86400)", flag, args.Get(flag).c_str());
+  }
+
+  if (args.Has("screen-xlsx-limit")) {
+    const std::string text = args.Get("screen-xlsx-limit");
+    const long v = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || v < 1 || v > 4096)
+      return Usage("--screen-xlsx-limit: '%s' is not a number of MiB (1-4096)", text.c_str());
+    options.screen_xlsx_limit = static_cast<size_t>(v) << 20;
   }
 
   int publicity_days = 7;
@@ -117,6 +128,7 @@ int RunServe(int argc, char** argv) {
 
   Catalog catalog;
   Metrics metrics;
+  metrics.SetScreenXlsxLimit(options.screen_xlsx_limit);
   std::mutex token_mu;
   Authenticator auth([&]() -> Result<std::vector<TokenRecord>> {
     std::lock_guard lock(token_mu);
