@@ -1,4 +1,5 @@
-// GET /healthz, /readyz and /metrics.
+// GET /healthz, /readyz, /metrics and /openapi.json.
+#include "server/openapi.h"
 #include "server/router.h"
 
 namespace credlist {
@@ -12,6 +13,8 @@ void Router::Ready(Response* res) {
   }
   WriteProblem(503, "the snapshot is still loading", res);
 }
+
+void Router::GetOpenApi(Response* res) { res->body.assign(OpenApiJson()); }
 
 void Router::RenderMetrics(Worker& w, Response* res) {
   res->content_type = "text/plain; version=0.0.4";
