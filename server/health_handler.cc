@@ -1,4 +1,5 @@
-// GET /healthz, /readyz and /metrics.
+// GET /healthz, /readyz, /metrics and /openapi.json.
+#include "server/openapi.h"
 #include "server/router.h"
 
 namespace credlist {
@@ -21,6 +22,8 @@ bool Router::RefuseWithoutSnapshot(bool serving, Response* res) {
   WriteProblem(503, "no snapshot is loaded yet: checks are answered once /readyz answers 200", res);
   return true;
 }
+
+void Router::GetOpenApi(Response* res) { res->body.assign(OpenApiJson()); }
 
 void Router::RenderMetrics(Worker& w, Response* res) {
   res->content_type = "text/plain; version=0.0.4";

@@ -1,14 +1,18 @@
 #include "server/metrics.h"
 
 #include <cstdio>
+#include <iterator>
 
 #include "engine/snapshot.h"
 
 namespace credlist {
 namespace {
 
-constexpr const char* kRouteNames[kRoutes] = {"subjects", "check", "screen",  "healthz", "readyz",
-                                              "metrics",  "other", "entries", "search",  "policy"};
+constexpr const char* kRouteNames[] = {
+    "subjects",      "check",   "screen",   "healthz", "readyz", "metrics",
+    "other",         "entries", "search",   "policy",  "lists",  "publications",
+    "announcements", "audit",   "feedback", "stats",   "openapi"};
+static_assert(std::size(kRouteNames) == kRoutes, "one label per Route");
 
 void Append(std::string* out, const char* fmt, auto... args) {
   char buf[256];
@@ -17,6 +21,8 @@ void Append(std::string* out, const char* fmt, auto... args) {
 }
 
 }  // namespace
+
+std::string_view RouteName(Route route) { return kRouteNames[static_cast<int>(route)]; }
 
 void Metrics::Shard::Record(Route route, unsigned status, std::chrono::nanoseconds took) {
   const auto r = static_cast<int>(route);

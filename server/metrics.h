@@ -12,11 +12,14 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace credlist {
 
 class Snapshot;
 
+// The label of a request in /metrics: one per resource of the API (server/router.h Routes()
+// maps each path to one), kOther for a path the router does not know.
 enum class Route : uint8_t {
   kSubjects,
   kCheck,
@@ -25,11 +28,20 @@ enum class Route : uint8_t {
   kReady,
   kMetrics,
   kOther,
-  kEntries,  // the life cycle: /v1/entries, objections, repairs, announcements, audit
+  kEntries,  // the life cycle: /v1/entries, objections, repairs
   kSearch,
   kPolicy,  // memoranda, departments, measures
+  kLists,
+  kPublications,
+  kAnnouncements,
+  kAudit,
+  kFeedback,
+  kStats,
+  kOpenApi,
 };
-inline constexpr int kRoutes = 10;
+inline constexpr int kRoutes = 17;
+// The `route` label of each Route, in the enum's order: "subjects", ..., "openapi".
+std::string_view RouteName(Route route);
 
 class Metrics {
  public:

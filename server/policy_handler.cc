@@ -196,7 +196,6 @@ bool IsPolicyPath(std::string_view path) {
 
 void HandlePolicy(const Request& req, std::string_view path, std::string_view query,
                   const Principal& who, PolicyService* service, Worker& w, Response* res) {
-  res->route = Route::kOther;
   const bool get = req.method == Method::kGet || req.method == Method::kHead;
   const bool put = req.method == Method::kPut && path == "/v1/measures";
   if (!get && !put)

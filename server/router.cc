@@ -4,7 +4,10 @@
 #include "engine/list_index.h"
 #include "engine/name_search.h"
 #include "engine/publication_cache.h"
+#include "server/openapi.h"
 #include "server/policy_handler.h"
+
+#include <algorithm>
 
 namespace credlist {
 namespace {
@@ -36,6 +39,50 @@ std::string_view TitleOf(unsigned status) {
   }
 }
 
+constexpr RouteInfo kRouteTable[] = {
+    {Method::kGet, "/v1/subjects/{key}", Route::kSubjects},
+    {Method::kPost, "/v1/check", Route::kCheck},
+    {Method::kPost, "/v1/screen", Route::kScreen},
+    {Method::kGet, "/v1/search", Route::kSearch},
+    {Method::kGet, "/v1/lists/{list}", Route::kLists},
+    {Method::kGet, "/v1/publications/{quarter}", Route::kPublications},
+    {Method::kGet, "/v1/announcements", Route::kAnnouncements},
+    {Method::kPost, "/v1/entries", Route::kEntries},
+    {Method::kGet, "/v1/entries/{id}", Route::kEntries},
+    {Method::kPost, "/v1/entries/{id}/notify", Route::kEntries},
+    {Method::kPost, "/v1/entries/{id}/publicize", Route::kEntries},
+    {Method::kPost, "/v1/entries/{id}/confirm", Route::kEntries},
+    {Method::kPost, "/v1/entries/{id}/exit", Route::kEntries},
+    {Method::kPost, "/v1/entries/{id}/objections", Route::kEntries},
+    {Method::kPost, "/v1/entries/{id}/repairs", Route::kEntries},
+    {Method::kPost, "/v1/objections/{id}/decision", Route::kEntries},
+    {Method::kPost, "/v1/repairs/{id}/decision", Route::kEntries},
+    {Method::kGet, "/v1/audit", Route::kAudit},
+    {Method::kPost, "/v1/feedback", Route::kFeedback},
+    {Method::kGet, "/v1/stats/departments", Route::kStats},
+    {Method::kGet, "/v1/memoranda", Route::kPolicy},
+    {Method::kGet, "/v1/departments", Route::kPolicy},
+    {Method::kGet, "/v1/measures", Route::kPolicy},
+    {Method::kPut, "/v1/measures", Route::kPolicy},
+    {Method::kGet, "/healthz", Route::kHealth},
+    {Method::kGet, "/readyz", Route::kReady},
+    {Method::kGet, "/metrics", Route::kMetrics},
+    {Method::kGet, "/openapi.json", Route::kOpenApi},
+};
+
+// Whether `path` has the template's segments, "{...}" matching any one segment.
+bool Matches(std::string_view pattern, std::string_view path) {
+  while (!pattern.empty() && !path.empty()) {
+    const size_t p_end = std::min(pattern.find('/', 1), pattern.size());
+    const size_t s_end = std::min(path.find('/', 1), path.size());
+    const std::string_view p = pattern.substr(0, p_end), s = path.substr(0, s_end);
+    if (!(p.starts_with("/{") && p.ends_with("}")) && p != s) return false;
+    pattern.remove_prefix(p_end);
+    path.remove_prefix(s_end);
+  }
+  return pattern.empty() && path.empty();
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -44,6 +91,32 @@ int HexValue(char c) {
 }
 
 }  // namespace
+
+std::span<const RouteInfo> Routes() { return kRouteTable; }
+
+const RouteInfo* MatchRoute(std::string_view path) {
+  for (const RouteInfo& r : kRouteTable)
+    if (Matches(r.path, path)) return &r;
+  return nullptr;
+}
+
+std::string_view MethodName(Method method) {
+  switch (method) {
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kOther:
+      break;
+  }
+  return "OTHER";
+}
 
 unsigned HttpStatusOf(StatusCode code) {
   switch (code) {
@@ -148,10 +221,11 @@ void Router::Handle(const Request& req, Worker& w, Response* res) {
   const std::string_view query = q == std::string_view::npos ? "" : req.target.substr(q + 1);
   const bool get = req.method == Method::kGet || req.method == Method::kHead;
 
+  const RouteInfo* route = MatchRoute(path);
+  if (route == nullptr) return WriteProblem(404, "no such resource: " + std::string(path), res);
+  res->route = route->route;
+
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
-    res->route = path == "/healthz"  ? Route::kHealth
-                 : path == "/readyz" ? Route::kReady
-                                     : Route::kMetrics;
     if (!get) return WriteProblem(405, "use GET", res);
     if (path == "/healthz") return Health(res);
     if (path == "/readyz") return Ready(res);
@@ -161,23 +235,27 @@ void Router::Handle(const Request& req, Worker& w, Response* res) {
   Principal who;
   if (Status s = auth_.Authenticate(req.authorization, &who); !s.ok()) return WriteProblem(s, res);
 
-  res->route = Route::kEntries;
+  if (path == "/openapi.json") {
+    if (!get) return WriteProblem(405, "use GET", res);
+    return GetOpenApi(res);
+  }
+  // The server streams POST /v1/screen itself (IsScreen, StartScreen).
+  if (path == "/v1/screen") {
+    if (req.method != Method::kPost) return WriteProblem(405, "use POST", res);
+    return WriteProblem(500, "screening is streamed by the server, not answered here", res);
+  }
   if (HandleLifecycle(req, path, query, who, w, res)) return;
-  res->route = Route::kOther;
 
   constexpr std::string_view kSubjects = "/v1/subjects/";
   if (path.starts_with(kSubjects)) {
-    res->route = Route::kSubjects;
     if (!get) return WriteProblem(405, "use GET", res);
     return GetSubject(path.substr(kSubjects.size()), query, who, w, res);
   }
   if (path == "/v1/check") {
-    res->route = Route::kCheck;
     if (req.method != Method::kPost) return WriteProblem(405, "use POST", res);
     return PostCheck(req, who, w, res);
   }
   if (path == "/v1/search") {
-    res->route = Route::kSearch;
     if (!get) return WriteProblem(405, "use GET", res);
     return Search(query, who, res);
   }
@@ -194,7 +272,6 @@ void Router::Handle(const Request& req, Worker& w, Response* res) {
   if (path == "/v1/feedback" || path == "/v1/stats/departments")
     return HandleSupervision(req, path, query, who, w, res);
   if (IsPolicyPath(path)) {
-    res->route = Route::kPolicy;
     return HandlePolicy(req, path, query, who, policy_, w, res);
   }
   WriteProblem(404, "no such resource: " + std::string(path), res);

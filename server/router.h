@@ -14,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -86,6 +87,24 @@ struct Worker {
   std::vector<Hits> hits;
 };
 
+// One operation the Router answers: its method (GET answers HEAD too), its path as
+// docs/openapi.yaml writes it ("{name}" stands for one path segment), and its label in
+// /metrics. The table of them is the one list of what the API serves: Handle answers 404 for
+// a path that no route matches, /metrics labels requests by it, and a test holds it and the
+// OpenAPI document to each other.
+struct RouteInfo {
+  Method method;
+  std::string_view path;
+  Route route;
+};
+
+// Every route, in the order of docs/openapi.yaml.
+std::span<const RouteInfo> Routes();
+// The first route whose path template matches `path` (a path without its query), whatever its
+// method; null when none does.
+const RouteInfo* MatchRoute(std::string_view path);
+std::string_view MethodName(Method method);  // "GET", ...
+
 struct PolicyService;
 class NameIndexCache;    // engine/name_search.h
 class ListIndexCache;    // engine/list_index.h
@@ -152,6 +171,7 @@ class Router {
   void RecordAudit(const Principal& who, std::string_view route, std::string_view scenario,
                    const CheckResult& r, std::string_view check_id, std::string_view auth_ref);
   void Health(Response* res);
+  void GetOpenApi(Response* res);
   void Ready(Response* res);
   // A 503 when !Serving(snap): true when it answered so.
   static bool RefuseWithoutSnapshot(bool serving, Response* res);

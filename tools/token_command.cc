@@ -18,7 +18,8 @@ constexpr char kHelp[] =
 add     makes a token and prints it, alone on its line, once: only its SHA-256 is stored.
         A department token needs --department (its 认定部门); a checker's may name the
         checking department, for the supervision figures.
-list    the tokens: id, role, department, created, revoked.
+list    the tokens, one a line under a header: id, role, created, state (active or
+        revoked), department.
 revoke  stops a token at once (a running server notices within a second).
 )";
 
@@ -60,6 +61,7 @@ int RunToken(int argc, char** argv) {
   if (sub == "list") {
     auto tokens = (*store)->ListTokens();
     if (!tokens.ok()) return Fail("%s", tokens.status().ToString().c_str());
+    // The order of the help's "list" line; department last, as it may hold spaces.
     std::printf("%-14s %-11s %-22s %-21s %s\n", "id", "role", "created", "state", "department");
     for (const TokenRecord& t : *tokens)
       std::printf("%-14s %-11s %-22s %-21s %s\n", t.token_id.c_str(), t.role.c_str(),

@@ -244,8 +244,8 @@ TEST_F(Lifecycle, NaturalPersonsAreMaskedForAnyoneAndAuditedForTokenHolders) {
       Post("/v1/entries/B-P/exit", R"({"reason":"law_specific","note":"依法撤销"})", court_).status,
       200);
   // Anonymous bodies never hold the full ID number or the full name.
-  for (const std::string target : {std::string("/v1/subjects/") + kPersonId + "?as_of=2026-10-01",
-                                   std::string("/v1/announcements")}) {
+  for (const std::string& target : {std::string("/v1/subjects/") + kPersonId + "?as_of=2026-10-01",
+                                    std::string("/v1/announcements")}) {
     r = server_->Get(target);
     ASSERT_EQ(r.status, 200) << target;
     EXPECT_EQ(r.body.find(kPersonId), std::string::npos) << target << ": " << r.body;
