@@ -1173,6 +1173,24 @@ std::string SampleForm() {
          BlackRow(kUscc3, "2025.03.01", "3年") + BlackRow(kUscc4, "2025年3月1日", "长期");
 }
 
+// The id a 报送表 row gets (it has no entry_id column) is promised stable (docs/formats.md): the
+// same row gives the same id in every release, from UTF-8 or GBK, so that loading it again
+// replaces it. Known answers worked outside this code: XXH3-64 of the 17 content fields as
+// the row gives them (dates as YYYY-MM-DD, valid_until the day after the last one, empty when
+// 长期), each followed by U+001F.
+TEST(ReportForm, DerivedEntryIdsAreKnownAnswers) {
+  const std::string form = std::string(kBlackHeader) +
+                           BlackRow(kUscc1, "2025-03-01", "2025-03-01至2028-02-28") +
+                           BlackRow(kUscc1, "2025年3月1日", "长期");
+  for (const std::string& bytes : {form, ToGb18030(form)}) {
+    Loaded l = LoadForm(bytes);
+    ASSERT_TRUE(l.status.ok()) << l.status.ToString();
+    ASSERT_EQ(l.entries.size(), 2u) << Errors(l.report);
+    EXPECT_EQ(l.entries[0].entry_id, "L-64ca11a2547e2aed");
+    EXPECT_EQ(l.entries[1].entry_id, "L-7e671a436e845712");
+  }
+}
+
 TEST(ReportForm, Utf8WithAndWithoutBomAndGbkGiveIdenticalEntries) {
   const std::string utf8 = SampleForm();
   Loaded plain = LoadForm(utf8);
