@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/ids.h"
 #include "engine/publication.h"
 #include "store/ledger_store.h"
 #include "store/restore.h"
@@ -47,6 +48,10 @@ int RunExport(int argc, char** argv) {
   if (!spec.ok())
     return Usage("--%s: %s", spec.status().field().c_str(), spec.status().reason().c_str());
 
+  // The life-cycle records are read back through the identifier checks: the data directory's
+  // known non-conforming USCCs first.
+  if (Status s = InstallUsccExceptionsOfDataDir(args.Get("data")); !s.ok())
+    return Fail("%s", s.ToString().c_str());
   auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
   auto snap = RestoreSnapshot(**store, spec->today);

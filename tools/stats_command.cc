@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/ids.h"
 #include "engine/supervision.h"
 #include "store/ledger_store.h"
 #include "store/restore.h"
@@ -61,6 +62,10 @@ int RunStats(int argc, char** argv) {
     return Usage("--format: '%s' is not json or csv", format.c_str());
 
   const std::string data = args.Get("data");
+  // The life-cycle records are read back through the identifier checks: the data directory's
+  // known non-conforming USCCs first.
+  if (Status s = InstallUsccExceptionsOfDataDir(data); !s.ok())
+    return Fail("%s", s.ToString().c_str());
   auto store = OpenSqliteStore(data, SqliteStoreOptions{});
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
   period.entries_on = Today();
