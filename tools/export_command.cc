@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/ids.h"
 #include "engine/publication.h"
 #include "formats/publication_xlsx.h"
 #include "store/ledger_store.h"
@@ -54,6 +55,10 @@ int RunExport(int argc, char** argv) {
 
   auto store = OpenLoadedSqliteStore(args.Get("data"));
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
+  // The life-cycle records are read back through the identifier checks: the data directory's
+  // known non-conforming USCCs first.
+  if (Status s = InstallUsccExceptionsOfDataDir(args.Get("data")); !s.ok())
+    return Fail("%s", s.ToString().c_str());
   auto snap = RestoreSnapshot(**store, spec->today);
   if (!snap.ok()) return Fail("%s", snap.status().ToString().c_str());
   auto live = ReadLiveOverlay(args.Get("data"), *snap);

@@ -233,11 +233,12 @@ int RunLoad(int argc, char** argv) {
   if (!format.empty() && format != "csv" && format != "ndjson" && format != "xlsx")
     return Usage("--format: '%s' is not csv, ndjson or xlsx", format.c_str());
 
-  auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
-  if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
-  // The data directory's known non-conforming USCCs, before any record is read.
+  // The data directory's known non-conforming USCCs, before any record is read (and before the
+  // directory is created: a bad file changes nothing).
   if (Status s = InstallUsccExceptionsOfDataDir(args.Get("data")); !s.ok())
     return Fail("%s", s.ToString().c_str());
+  auto store = OpenSqliteStore(args.Get("data"), SqliteStoreOptions{});
+  if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
 
   const auto started = std::chrono::steady_clock::now();
   auto writer = (*store)->BeginEntries(args.Has("replace"));

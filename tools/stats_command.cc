@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "engine/ids.h"
 #include "engine/supervision.h"
 #include "store/ledger_store.h"
 #include "store/restore.h"
@@ -63,6 +64,10 @@ int RunStats(int argc, char** argv) {
   const std::string data = args.Get("data");
   auto store = OpenLoadedSqliteStore(data);
   if (!store.ok()) return Fail("%s", store.status().ToString().c_str());
+  // The life-cycle records are read back through the identifier checks: the data directory's
+  // known non-conforming USCCs first.
+  if (Status s = InstallUsccExceptionsOfDataDir(data); !s.ok())
+    return Fail("%s", s.ToString().c_str());
   period.entries_on = Today();
   auto restored = RestoreSnapshotOrImage(**store, data, period.entries_on);
   if (!restored.ok()) return Fail("%s", restored.status().ToString().c_str());

@@ -4,7 +4,9 @@
 // "code_conforms":false. A data directory's own uscc_exceptions.txt adds codes; a code listed
 // nowhere is rejected as before.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <memory>
 #include <string>
 
 #include "tests/e2e/harness.h"
@@ -119,6 +121,13 @@ TEST_F(UsccExceptionsServe, LifeCycleSubmissionAcceptsAnException) {
                              R"(","department":"市中级人民法院","decided_on":"2026-10-01"})",
                          "application/json", court_);
   EXPECT_EQ(r.status, 201) << r.body;
+  // The life-cycle record is read back through the same checks: by the command line, and by
+  // the server at its next start.
+  Output check = RunCli({"check", "--data", dir_.path(), kOfficeCode});
+  EXPECT_EQ(check.status, 0) << check.err << check.out;
+  server_->Stop(SIGTERM);
+  server_ = std::make_unique<Server>(dir_.path());
+  EXPECT_EQ(server_->Get("/readyz").status, 200);
   r = server_->Post("/v1/entries",
                     R"({"entry_id":"B-X-10","list":"black","category":"失信被执行人",)"
                     R"("subject_type":"legal_person","name":"厦门测试有限公司",)"
