@@ -460,7 +460,9 @@ TEST_F(LiveSearch, SearchOmitsExpiredEntries) {
       const bool got = std::any_of(hits.begin(), hits.end(),
                                    [&](const SearchHit& h) { return IdOf(*snap_, h) == ids[k]; });
       EXPECT_EQ(got, found) << ids[k] << " on " << day;
-      if (!found) EXPECT_TRUE(hits.empty()) << names[k] << " on " << day;  // nor similar ones
+      if (!found) {
+        EXPECT_TRUE(hits.empty()) << names[k] << " on " << day;  // nor similar ones
+      }
     }
   }
 }
