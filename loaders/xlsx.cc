@@ -277,6 +277,7 @@ class SheetPart : public PartHandler {
   }
 
   void EndCell() {
+    if (value_.empty()) return;  // <c r="B2" s="3"/>: formatted, but empty
     if (type_ == "s") {
       const int i = ToInt(value_, -1);
       if (i < 0 || static_cast<size_t>(i) >= strings_.size()) {
@@ -293,7 +294,7 @@ class SheetPart : public PartHandler {
       Set(XlsxCellKind::kError, value_);
     } else if (type_ == "d") {
       Set(XlsxCellKind::kDate, value_.substr(0, 10));
-    } else if (!value_.empty()) {
+    } else {
       double v = 0;
       auto r = std::from_chars(value_.data(), value_.data() + value_.size(), v);
       if (r.ec != std::errc()) {

@@ -110,6 +110,9 @@ void Router::GetPublication(std::string_view quarter, std::string_view query, Wo
   const bool xlsx = format == "xlsx";
   auto spec =
       MakePublicationSpec(PercentDecode(quarter), list, xlsx ? "csv" : format, part, Today());
+  if (!spec.ok() && spec.status().field() == "format")  // the engine knows csv and json only
+    return WriteProblem(Status::Invalid("format", "'" + format + "' is not csv, json or xlsx"),
+                        res);
   if (!spec.ok()) return WriteProblem(spec.status(), res);
   const Snapshot& snap = w.snapshot.Get();
   if (xlsx) {

@@ -50,6 +50,8 @@ int RunExport(int argc, char** argv) {
   const bool xlsx = args.Get("format") == "xlsx";
   auto spec = MakePublicationSpec(args.Get("quarter"), args.Get("list"),
                                   xlsx ? "csv" : args.Get("format"), args.Get("part"), Today());
+  if (!spec.ok() && spec.status().field() == "format")  // the engine knows csv and json only
+    return Usage("--format: '%s' is not csv, json or xlsx", args.Get("format").c_str());
   if (!spec.ok())
     return Usage("--%s: %s", spec.status().field().c_str(), spec.status().reason().c_str());
 

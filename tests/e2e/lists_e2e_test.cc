@@ -385,7 +385,7 @@ TEST_F(ListsE2E, PublicationReadsAsExcelReadsIt) {
   EXPECT_NE(r.body.find(R"("field":"quarter")"), std::string::npos) << r.body;
   r = server_->Get("/v1/publications/" + cal_.quarter + "?list=watch");
   EXPECT_NE(r.body.find(R"("field":"list")"), std::string::npos) << r.body;
-  r = server_->Get("/v1/publications/" + cal_.quarter + "?list=red&format=xlsx");
+  r = server_->Get("/v1/publications/" + cal_.quarter + "?list=red&format=xls");
   EXPECT_NE(r.body.find(R"("field":"format")"), std::string::npos) << r.body;
 }
 

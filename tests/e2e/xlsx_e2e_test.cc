@@ -302,6 +302,9 @@ TEST(XlsxE2E, PublicationXlsxKeepsIdentifiersAndDatesAsText) {
                      "--format", "xlsx", "--out", dir.File("p.xlsx")});
   ASSERT_EQ(x.status, 0) << x.err;
   Sheet exported = ReadSheet(ReadFile(dir.File("p.xlsx")), 1);
+  HttpResponse bad = server.Get("/v1/publications/2026Q2?list=black&format=xls");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("'xls' is not csv, json or xlsx"), std::string::npos) << bad.body;
   EXPECT_EQ(exported.cells.size(), s.cells.size());
   for (const auto& [ref, c] : s.cells) EXPECT_EQ(exported.cells[ref].text, c.text) << ref;
 }
