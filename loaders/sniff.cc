@@ -25,6 +25,13 @@ Result<InputFormat> SniffFileFormat(const std::string& path) {
   char buf[4096];
   const size_t n = std::fread(buf, 1, sizeof buf, f);
   std::fclose(f);
+  // An empty file says nothing of itself: its name decides, so that the loader it goes to
+  // reports it as a file with no rows.
+  if (n == 0) {
+    if (path.ends_with(".ndjson") || path.ends_with(".jsonl") || path.ends_with(".json"))
+      return InputFormat::kNdjson;
+    if (path.ends_with(".xlsx")) return InputFormat::kXlsx;
+  }
   return SniffFormat(std::string_view(buf, n));
 }
 

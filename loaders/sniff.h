@@ -3,7 +3,8 @@
 // workbook.
 //   - PK\3\4 (a zip)                                  → xlsx
 //   - '{' after an optional UTF-8 BOM and whitespace  → NDJSON
-//   - anything else (an empty file too)               → CSV (UTF-8 or GBK)
+//   - anything else                                   → CSV (UTF-8 or GBK)
+// An empty file is what its extension says (.ndjson, .jsonl, .json, .xlsx), else CSV.
 #pragma once
 
 #include <string>

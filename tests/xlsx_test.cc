@@ -99,13 +99,14 @@ TEST(Xlsx, ReportFormSheetEntriesAndRejectedRowsByExcelRow) {
   EXPECT_EQ(FormatDate(c.decided_on), "2025-07-01");
   EXPECT_EQ(Until(c.valid_until), "open");  // 长期
 
-  ASSERT_EQ(l.report.errors.size(), 3u);
+  // Every bad cell of a row is reported: row 7 has neither a name, nor an identifier, nor a date.
+  ASSERT_EQ(l.report.errors.size(), 5u);
   EXPECT_EQ(l.report.errors[0].row, 5u);
   EXPECT_EQ(l.report.errors[0].field, "uscc");
   EXPECT_EQ(l.report.errors[0].reason,
             "统一社会信用代码: '9.12108812811205e+17' is a number in the sheet, and Excel keeps "
-            "only 15 significant digits of a number; format the column as text (文本) and enter "
-            "the identifiers again");
+            "only 15 significant digits of a number: its digits may be lost; format the column "
+            "as text (文本) and enter the identifiers again from the original records");
   EXPECT_EQ(l.report.errors[1].row, 6u);
   EXPECT_EQ(l.report.errors[1].field, "decided_on");
   EXPECT_NE(l.report.errors[1].reason.find("认定日期: '2025-13-01'"), std::string::npos)
@@ -113,6 +114,11 @@ TEST(Xlsx, ReportFormSheetEntriesAndRejectedRowsByExcelRow) {
   EXPECT_EQ(l.report.errors[2].row, 7u);
   EXPECT_EQ(l.report.errors[2].field, "name");
   EXPECT_EQ(l.report.errors[2].reason, "企业名称: is empty");
+  EXPECT_EQ(l.report.errors[3].row, 7u);
+  EXPECT_EQ(l.report.errors[3].field, "uscc");
+  EXPECT_EQ(l.report.errors[4].row, 7u);
+  EXPECT_EQ(l.report.errors[4].field, "decided_on");
+  EXPECT_EQ(l.report.errors[4].reason, "认定日期: is empty");
 }
 
 // Sheet 黑名单: a 名单 column (黑, 黑名单) and no title row.
