@@ -572,7 +572,7 @@ class FormReader {
   std::vector<std::string> first_headers_;
   std::vector<Column> columns_[kCols];
   const Column* used_[kCols] = {};
-  bool not_utf8_ = false;  // the file was decoded from GBK/GB18030
+  bool not_utf8_ = false;          // the file was decoded from GBK/GB18030
   std::span<const bool> numbers_;  // of the row being read
   EntryFields fields_;
   Entry entry_;
