@@ -283,6 +283,8 @@ Status MalformedJson(std::string_view body, simdjson::error_code simdjson_error)
 Status ParseJsonBody(std::string_view body, bool empty_is_object, simdjson::dom::parser& parser,
                      simdjson::dom::element* out) {
   if (empty_is_object && body.find_first_not_of(" \t\r\n") == std::string_view::npos) body = "{}";
+  // An empty body may have no buffer at all: simdjson would copy from a null pointer.
+  if (body.empty()) return MalformedJson(body, simdjson::EMPTY);
   if (auto err = parser.parse(body.data(), body.size()).get(*out)) return MalformedJson(body, err);
   return Status::Ok();
 }

@@ -64,6 +64,16 @@ TEST(JsonSyntax, MalformedBodyNamesTheByteOffset) {
   EXPECT_TRUE(ParseJsonBody("[1]", false, parser, &root).ok());  // JSON, if not an object
 }
 
+// An empty request body arrives as a view with no buffer (data() is null): UBSan caught
+// simdjson copying from it.
+TEST(JsonSyntax, EmptyBodyWithNoBufferIsMalformedAtByteZero) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  const Status s = ParseJsonBody(std::string_view(), false, parser, &root);
+  EXPECT_EQ(s.field(), "body");
+  EXPECT_EQ(s.reason(), "malformed JSON at byte 0: the body is empty, expected a JSON value");
+}
+
 class NoSnapshot : public testing::RouterTest {
  protected:
   Response Post(const std::string& target, const std::string& body) {
