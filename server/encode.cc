@@ -127,8 +127,12 @@ void WriteCheckMembers(const Snapshot& snap, const CheckResult& r, Day as_of,
   w.Key("key");
   WriteNumber(w, r.key, vis == Visibility::kPublic && r.key_type == KeyType::kIdNumber, &scratch);
   w.Key("key_type").String(KeyTypeName(r.key_type));
-  // Only a known exception (data/uscc_exceptions.txt) says so; conforming codes omit it.
-  if (r.key_type == KeyType::kUscc && !UsccConforms(r.key)) w.Key("code_conforms").Bool(false);
+  // Only a known exception (data/uscc_exceptions.txt) says so; conforming codes omit it. A
+  // parsed USCC fails to conform exactly when it is listed there (the list refuses conforming
+  // codes), and a search of that short list costs less, on every check and screen row, than
+  // formatting the key and checking it again.
+  if (r.key_type == KeyType::kUscc && InstalledUsccExceptions().Contains(r.key))
+    w.Key("code_conforms").Bool(false);
   w.Key("status").String(ListStatusName(r.status));
   w.Key("conflict").Bool(r.conflict);
   char date[16];
