@@ -66,11 +66,22 @@ std::string_view Field(const Fields& f, http::field name) {
                        : std::string_view(it->value().data(), it->value().size());
 }
 
+ClientAddress ClientAddressOf(const net::ip::address& a) {
+  ClientAddress out;
+  out.bytes = a.is_v4() ? net::ip::make_address_v6(net::ip::v4_mapped, a.to_v4()).to_bytes()
+                        : a.to_v6().to_bytes();
+  return out;
+}
+
 // One connection: read a request, answer it, keep the connection for the next one.
 class Session : public std::enable_shared_from_this<Session>, public Responder {
  public:
   Session(tcp::socket&& socket, Router& router, Worker& worker, const ServeOptions& options)
-      : stream_(std::move(socket)), router_(router), worker_(worker), options_(options) {}
+      : stream_(std::move(socket)), router_(router), worker_(worker), options_(options) {
+    beast::error_code ec;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) client_ = ClientAddressOf(peer.address());
+  }
 
   void Start() { DoRead(); }
 
@@ -114,10 +125,11 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     if (header_->is_done()) return Handle(msg, {});
     // The header was read with no body limit (a screen has none), so a declared length is
     // checked here; the parser checks the bytes of a chunked body as they come.
-    if (header_->content_length() && *header_->content_length() > options_.body_limit)
+    body_limit_ = router_.BodyLimit(MethodOf(msg.method()), Target(msg));
+    if (header_->content_length() && *header_->content_length() > body_limit_)
       return OnBody(http::error::body_limit, 0);
     body_.emplace(std::move(*header_));
-    body_->body_limit(options_.body_limit);
+    body_->body_limit(body_limit_);
     stream_.expires_after(std::chrono::seconds(options_.body_timeout_seconds));
     http::async_read(stream_, buffer_, *body_,
                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
@@ -127,9 +139,7 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
       unread_body_ = true;
-      WriteProblem(413,
-                   "the body is larger than " + std::to_string(options_.body_limit >> 20) + " MiB",
-                   &res_);
+      WriteProblem(413, "the body is larger than " + LimitText(body_limit_), &res_);
       res_.route = Route::kCheck;
       return Respond();
     }
@@ -153,6 +163,7 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     req.authorization = Field(msg, http::field::authorization);
     req.accept = Field(msg, http::field::accept);
     req.responder = this;
+    req.client = client_;
     return req;
   }
 
@@ -174,6 +185,7 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
         self->res_.status = reply.status;
         self->res_.content_type = reply.content_type;
         self->res_.body = std::move(reply.body);
+        self->res_.retry_after = reply.retry_after;
         self->res_.deferred = false;
         self->Respond();
       });
@@ -191,6 +203,11 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
     auto r = std::to_chars(buf, buf + sizeof buf, res_.body.size());
     head_.append(buf, r.ptr);
     if (res_.status == 401) head_.append("\r\nWWW-Authenticate: Bearer");
+    if (res_.retry_after != 0) {
+      head_.append("\r\nRetry-After: ");
+      r = std::to_chars(buf, buf + sizeof buf, res_.retry_after);
+      head_.append(buf, r.ptr);
+    }
     if (!res_.filename.empty()) {
       head_.append("\r\nContent-Disposition: attachment; filename=\"");
       head_.append(res_.filename);
@@ -393,6 +410,12 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
 
   // -----------------------------------------------------------------------------------------
 
+  static std::string LimitText(size_t bytes) {
+    if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + " KiB";
+    return std::to_string(bytes) + " bytes";
+  }
+
   void Fail(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
         ec == beast::error::timeout || ec == net::error::eof || ec == net::error::connection_reset)
@@ -426,6 +449,8 @@ class Session : public std::enable_shared_from_this<Session>, public Responder {
   bool head_only_ = false;
   bool unread_body_ = false;
   size_t discarded_ = 0;
+  size_t body_limit_ = 0;  // of the request being read (Router::BodyLimit)
+  ClientAddress client_;
   Clock::time_point start_;
 
   std::optional<http::request_parser<http::buffer_body>> stream_body_;

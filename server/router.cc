@@ -214,6 +214,8 @@ bool Router::IsScreen(Method method, std::string_view target) {
   return method == Method::kPost && path == "/v1/screen";
 }
 
+size_t Router::BodyLimit(Method, std::string_view) const { return body_limit_; }
+
 void Router::Handle(const Request& req, Worker& w, Response* res) {
   res->Reset();
   const size_t q = req.target.find('?');

@@ -10,6 +10,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -37,6 +38,7 @@ struct Reply {
   unsigned status = 200;
   std::string_view content_type = "application/json";  // a literal
   std::string body;
+  unsigned retry_after = 0;  // seconds; non-zero: a Retry-After header (429, 503)
 };
 // The transport's side of a deferred response: Later() gives a callback that sends the reply
 // when called, once, from any thread.
@@ -44,6 +46,12 @@ class Responder {
  public:
   virtual ~Responder() = default;
   virtual std::function<void(Reply)> Later() = 0;
+};
+
+// The client's address as 16 bytes (IPv4 as ::ffff:a.b.c.d), for limits kept per client.
+struct ClientAddress {
+  std::array<uint8_t, 16> bytes{};
+  bool operator==(const ClientAddress&) const = default;
 };
 
 struct Request {
@@ -54,6 +62,7 @@ struct Request {
   std::string_view authorization;
   std::string_view accept;         // the Accept header (POST /v1/screen may ask for an .xlsx)
   Responder* responder = nullptr;  // null where no response can come later (tests)
+  ClientAddress client;            // the peer of the connection
 };
 
 struct Response {
@@ -62,9 +71,11 @@ struct Response {
   std::string body;      // reused across requests: cleared, never shrunk
   std::string filename;  // set: Content-Disposition: attachment; filename="…" (a download)
   Route route = Route::kOther;
-  bool deferred = false;  // the handler answers later, through Request::responder
+  unsigned retry_after = 0;  // seconds; non-zero: a Retry-After header (429, 503)
+  bool deferred = false;     // the handler answers later, through Request::responder
   void Reset() {
     deferred = false;
+    retry_after = 0;
     status = 200;
     content_type = "application/json";
     body.clear();
@@ -118,6 +129,10 @@ class Router {
 
   // Whether the request is a bulk screen, which the server streams.
   static bool IsScreen(Method method, std::string_view target);
+  // The largest body the request may have (not a screen, which streams): the transport reads
+  // no more and answers 413 past it. Set before serving.
+  size_t BodyLimit(Method method, std::string_view target) const;
+  void set_body_limit(size_t bytes) { body_limit_ = bytes; }
   // For a screen: checks the caller and the query, then makes the Screener; otherwise fills
   // *res with the error and returns null.
   std::unique_ptr<Screener> StartScreen(const Request& req, Worker& worker, Response* res);
@@ -181,6 +196,7 @@ class Router {
   Authenticator& auth_;
   Metrics& metrics_;
   std::atomic<bool> ready_{false};
+  size_t body_limit_ = 16 << 20;
   // The name index beside the current snapshot, built by its own watcher thread.
   std::shared_ptr<NameIndexCache> names_;
   // The list pages' bitmaps beside the current snapshot, built on first use per version.

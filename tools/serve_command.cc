@@ -135,6 +135,7 @@ int RunServe(int argc, char** argv) {
     return (*token_store)->ListTokens();
   });
   Router router(catalog, auth, metrics);
+  router.set_body_limit(options.body_limit);
   PolicyService policy;
   {
     const std::string dir = args.Has("policy") ? args.Get("policy") : DefaultPolicyDir();
